@@ -1,0 +1,108 @@
+package org.rltf.data;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+import org.rltf.events.Problem;
+
+/**
+ * Loads the benchmark datasets as {@link Problem} events (run = "" until a publisher sets it).
+ *
+ * <p>Specs: {@code humaneval}, {@code mbpp}, {@code apps:DIR} (APPS's original folder layout, one
+ * {@code NNNN} folder per problem) and {@code apps-jsonl:FILE} (APPS problems as JSON lines, e.g.
+ * {@code apps/apps_test10/apps_10.jsonl}). A spec may end in {@code @split[,split...]} to keep only
+ * those splits, e.g. {@code mbpp@train} or {@code mbpp@train,validation}. Relative DIR and FILE
+ * paths are looked up under the data root first, then relative to the working directory.
+ *
+ * <p>Problems come back sorted by id, so every load of the same files gives the same list.
+ */
+public final class Datasets {
+
+    /** System property naming the data root. */
+    public static final String DATA_ROOT_PROPERTY = "rltf.shared.data";
+    /** Environment variable naming the data root when the system property is unset. */
+    public static final String DATA_ROOT_ENV = "RLTF_DATA";
+    /** Per-test time limit given to every loaded problem. */
+    public static final int DEFAULT_TIME_LIMIT_MS = 4000;
+
+    private Datasets() {
+    }
+
+    /** Loads {@code spec} from {@link #dataRoot()}. */
+    public static List<Problem> load(String spec) {
+        return load(spec, dataRoot());
+    }
+
+    /** Loads {@code spec} from {@code dataRoot}. */
+    public static List<Problem> load(String spec, Path dataRoot) {
+        if (spec == null || spec.isBlank()) {
+            throw new DatasetException("empty dataset spec; expected humaneval, mbpp, apps:DIR or apps-jsonl:FILE");
+        }
+        String body = spec.trim();
+        Set<String> splits = null;
+        int at = body.lastIndexOf('@');
+        if (at >= 0) {
+            splits = Arrays.stream(body.substring(at + 1).split(","))
+                    .map(String::trim).filter(s -> !s.isEmpty()).collect(Collectors.toSet());
+            body = body.substring(0, at);
+            if (splits.isEmpty()) {
+                throw new DatasetException("dataset spec '" + spec + "' names no split after '@'");
+            }
+        }
+        List<Problem> problems;
+        if (body.equals("humaneval")) {
+            problems = HumanEval.load(dataRoot.resolve("humaneval/HumanEval.jsonl.gz"));
+        } else if (body.equals("mbpp")) {
+            problems = Mbpp.load(dataRoot.resolve("mbpp/mbpp.jsonl"));
+        } else if (body.startsWith("apps:")) {
+            problems = Apps.loadDirectory(resolve(body.substring("apps:".length()), dataRoot));
+        } else if (body.startsWith("apps-jsonl:")) {
+            problems = Apps.loadJsonl(resolve(body.substring("apps-jsonl:".length()), dataRoot));
+        } else {
+            throw new DatasetException("unknown dataset spec '" + spec
+                    + "'; expected humaneval, mbpp, apps:DIR or apps-jsonl:FILE (optionally followed by @split)");
+        }
+        return splits == null ? problems : split(problems, splits.toArray(String[]::new));
+    }
+
+    /** The problems whose split is one of {@code splits} (train, test, validation, prompt), in order. */
+    public static List<Problem> split(List<Problem> problems, String... splits) {
+        Set<String> wanted = Set.of(splits);
+        return problems.stream().filter(p -> wanted.contains(p.getSplit())).toList();
+    }
+
+    /**
+     * The data root: system property {@value #DATA_ROOT_PROPERTY}, else environment variable
+     * {@value #DATA_ROOT_ENV}, else {@code ../shared/data} relative to the working directory.
+     */
+    public static Path dataRoot() {
+        String property = System.getProperty(DATA_ROOT_PROPERTY);
+        if (property != null && !property.isBlank()) {
+            return Path.of(property);
+        }
+        String env = System.getenv(DATA_ROOT_ENV);
+        if (env != null && !env.isBlank()) {
+            return Path.of(env);
+        }
+        return Path.of("..", "shared", "data");
+    }
+
+    private static Path resolve(String location, Path dataRoot) {
+        if (location.isBlank()) {
+            throw new DatasetException("dataset spec names no path after ':'");
+        }
+        Path path = Path.of(location);
+        if (path.isAbsolute()) {
+            return path;
+        }
+        Path underRoot = dataRoot.resolve(path);
+        if (Files.exists(underRoot) || !Files.exists(path)) {
+            return underRoot;
+        }
+        return path;
+    }
+}
