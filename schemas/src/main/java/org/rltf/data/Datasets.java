@@ -18,7 +18,8 @@ import org.rltf.events.Problem;
  * those splits, e.g. {@code mbpp@train} or {@code mbpp@train,validation}. Relative DIR and FILE
  * paths are looked up under the data root first, then relative to the working directory.
  *
- * <p>Problems come back sorted by id, so every load of the same files gives the same list.
+ * <p>Problems come back in the dataset's own order (file order; APPS folders sorted by name), so
+ * every load of the same files gives the same list.
  */
 public final class Datasets {
 

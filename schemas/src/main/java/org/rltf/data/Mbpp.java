@@ -27,7 +27,7 @@ final class Mbpp {
         for (JsonNode row : DatasetFiles.readJsonLines(file, "MBPP file")) {
             JsonNode taskIdNode = row.get("task_id");
             if (taskIdNode == null || !taskIdNode.canConvertToInt()) {
-                throw new DatasetException(file + ": record without an integer task_id: " + row.toString().substring(0, Math.min(80, row.toString().length())));
+                throw new DatasetException(file + ": record without an integer task_id");
             }
             int taskId = taskIdNode.asInt();
             String id = DATASET + "/" + taskId;

@@ -1,0 +1,200 @@
+package org.rltf.generator;
+
+import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Range;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigException;
+import org.rltf.schemas.Topics;
+
+/**
+ * Configuration of {@link GeneratorService}. Keys are defined once here, with their documentation, defaults and
+ * validators; a bad value fails at start-up with a {@link ConfigException} naming the key. Unknown keys are
+ * ignored, so one map can configure every service of a run. Keys prefixed {@code producer.} and {@code consumer.}
+ * go to the Kafka clients as they are.
+ */
+public final class GeneratorConfig extends AbstractConfig {
+
+    public static final String RUN_CONFIG = "run";
+    private static final String RUN_DOC = "The run: the generator reads rltf.<run>.problems, .checkpoints and "
+            + ".learner-steps and writes rltf.<run>.samples (and .dead-letter).";
+
+    public static final String BOOTSTRAP_SERVERS_CONFIG = "bootstrap.servers";
+    private static final String BOOTSTRAP_SERVERS_DOC = "Kafka brokers, host:port[,host:port...].";
+
+    public static final String SCHEMA_REGISTRY_URL_CONFIG = "schema.registry.url";
+    private static final String SCHEMA_REGISTRY_URL_DOC = "The Confluent-compatible schema registry of the run's events.";
+
+    public static final String GENERATOR_ID_CONFIG = "generator.id";
+    private static final String GENERATOR_ID_DOC = "This generator's name, unique among the run's generators and stable "
+            + "across restarts: it is part of every sample id and of the sampling seeds, and a restarted generator finds "
+            + "its own samples of the current policy version by it (so it never reuses a sample id). Empty: gen-<pid>.";
+
+    public static final String CHECKPOINT_STORE_DIR_CONFIG = "checkpoint.store.dir";
+    private static final String CHECKPOINT_STORE_DIR_DOC = "The checkpoint store as this machine sees it. When set, a "
+            + "checkpoint event whose file: URI lies outside it is refused (dead-lettered): an event must not make the "
+            + "generator read arbitrary paths. Empty: any file: URI is accepted.";
+
+    public static final String SAMPLES_PER_PROBLEM_CONFIG = "samples.per.problem";
+    private static final String SAMPLES_PER_PROBLEM_DOC = "k: programs sampled per problem and round at temperature, "
+            + "besides the one greedy program (paper: 20). With reward.baseline=group-mean the buffer's buffer.group.size "
+            + "should equal it.";
+
+    public static final String TEMPERATURE_CONFIG = "temperature";
+    private static final String TEMPERATURE_DOC = "Sampling temperature of the k programs (paper's best: 1.0; the "
+            + "released code: 0.6). The greedy program always uses 0.";
+
+    public static final String TOP_P_CONFIG = "top.p";
+    private static final String TOP_P_DOC = "Nucleus sampling threshold of the k programs.";
+
+    public static final String MAX_NEW_TOKENS_CONFIG = "max.new.tokens";
+    private static final String MAX_NEW_TOKENS_DOC = "Most completion tokens per program (paper: 512). Prompts longer "
+            + "than the model's context minus this keep their last tokens.";
+
+    public static final String STOP_STRINGS_CONFIG = "stop.strings";
+    private static final String STOP_STRINGS_DOC = "Strings that end a completion (removed from it), comma-separated. "
+            + "Empty: only end-of-sequence and max.new.tokens end one.";
+
+    public static final String SEED_CONFIG = "seed";
+    private static final String SEED_DOC = "Run seed. The sampler's seed of each round is derived from it, the generator "
+            + "id, the policy version and the round, and recorded on every sample.";
+
+    public static final String BATCH_PROBLEMS_CONFIG = "batch.problems";
+    private static final String BATCH_PROBLEMS_DOC = "Problems per round: one round samples the greedy program of each "
+            + "(one batch) and then k programs of each (one batch of batch.problems * k prompts), and publishes them. "
+            + "Weights switch only between rounds.";
+
+    public static final String PROBLEMS_SPLIT_CONFIG = "problems.split";
+    private static final String PROBLEMS_SPLIT_DOC = "The split of the problems topic the generator samples for "
+            + "(comma-separated list).";
+
+    public static final String EVENT_TIME_TICK_MS_CONFIG = "event.time.tick.ms";
+    private static final String EVENT_TIME_TICK_MS_DOC = "Event time is a logical clock, not the wall clock: each "
+            + "sample's record timestamp is max(previous sample's, the current checkpoint event's timestamp) + this tick. "
+            + "The same inputs therefore give the same timestamps, and the buffer's event-time windows "
+            + "(buffer.baseline.wait.ms, buffer.horizon.ms, buffer.join.window.ms) count samples, at 1000/tick per "
+            + "second of event time. The learner anchors checkpoint timestamps on the samples' times, so generators' "
+            + "clocks meet again at each checkpoint.";
+
+    public static final String RATE_LIMIT_SAMPLES_PER_STEP_CONFIG = "rate.limit.samples.per.step";
+    private static final String RATE_LIMIT_SAMPLES_PER_STEP_DOC = "Backpressure, like Reverb's rate limiter: this "
+            + "generator may have published at most rate.limit.error.buffer + this ratio * (the learner's newest "
+            + "committed step) samples, greedy ones included; beyond that it waits for the learner. 0 turns the limit "
+            + "off. The learner's steps become visible once per checkpoint period (they commit with the checkpoint).";
+
+    public static final String RATE_LIMIT_ERROR_BUFFER_CONFIG = "rate.limit.error.buffer";
+    private static final String RATE_LIMIT_ERROR_BUFFER_DOC = "How many samples the generator may run ahead of the "
+            + "ratio; also what it may publish before the learner's first step, so it must cover the learner's "
+            + "buffer.min.fill (with the rounds' greedy samples) or the two wait for each other. A restarted generator "
+            + "starts with this much room again. At least one round: batch.problems * (samples.per.problem + 1).";
+
+    public static final String MAX_ROUNDS_CONFIG = "max.rounds";
+    private static final String MAX_ROUNDS_DOC = "Stop after this many rounds (0: run until closed).";
+
+    public static final String POLL_TIMEOUT_MS_CONFIG = "poll.timeout.ms";
+    private static final String POLL_TIMEOUT_MS_DOC = "How long the generator waits for control events (checkpoints, "
+            + "learner steps, problems) when it may not generate.";
+
+    public static final String PROGRESS_INTERVAL_MS_CONFIG = "progress.interval.ms";
+    private static final String PROGRESS_INTERVAL_MS_DOC = "How often progress is logged.";
+
+    public static final ConfigDef CONFIG = new ConfigDef()
+            .define(RUN_CONFIG, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, (name, value) -> {
+                try {
+                    Topics.validateRun((String) value);
+                } catch (IllegalArgumentException e) {
+                    throw new ConfigException(name, value, e.getMessage());
+                }
+            }, Importance.HIGH, RUN_DOC)
+            .define(BOOTSTRAP_SERVERS_CONFIG, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(),
+                    Importance.HIGH, BOOTSTRAP_SERVERS_DOC)
+            .define(SCHEMA_REGISTRY_URL_CONFIG, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(),
+                    Importance.HIGH, SCHEMA_REGISTRY_URL_DOC)
+            .define(GENERATOR_ID_CONFIG, Type.STRING, "", (name, value) -> {
+                if (value != null && !((String) value).matches("[A-Za-z0-9._-]*"))
+                    throw new ConfigException(name, value, "may contain only ASCII letters, digits, '.', '_' and '-'");
+            }, Importance.HIGH, GENERATOR_ID_DOC)
+            .define(CHECKPOINT_STORE_DIR_CONFIG, Type.STRING, "", Importance.MEDIUM, CHECKPOINT_STORE_DIR_DOC)
+            .define(SAMPLES_PER_PROBLEM_CONFIG, Type.INT, 4, Range.between(1, 1000), Importance.HIGH,
+                    SAMPLES_PER_PROBLEM_DOC)
+            .define(TEMPERATURE_CONFIG, Type.DOUBLE, 1.0, (name, value) -> {
+                double t = (Double) value;
+                if (!(t > 0) || !Double.isFinite(t))
+                    throw new ConfigException(name, value, "must be a finite number > 0 (the greedy program is separate)");
+            }, Importance.HIGH, TEMPERATURE_DOC)
+            .define(TOP_P_CONFIG, Type.DOUBLE, 0.95, (name, value) -> {
+                double p = (Double) value;
+                if (!(p > 0 && p <= 1)) throw new ConfigException(name, value, "must be in (0, 1]");
+            }, Importance.MEDIUM, TOP_P_DOC)
+            .define(MAX_NEW_TOKENS_CONFIG, Type.INT, 128, Range.between(1, 1 << 16), Importance.HIGH,
+                    MAX_NEW_TOKENS_DOC)
+            .define(STOP_STRINGS_CONFIG, Type.LIST, "", Importance.LOW, STOP_STRINGS_DOC)
+            .define(SEED_CONFIG, Type.LONG, 42L, Importance.MEDIUM, SEED_DOC)
+            .define(BATCH_PROBLEMS_CONFIG, Type.INT, 4, Range.between(1, 10_000), Importance.MEDIUM,
+                    BATCH_PROBLEMS_DOC)
+            .define(PROBLEMS_SPLIT_CONFIG, Type.LIST, "train", (name, value) -> {
+                if (value == null || ((List<?>) value).isEmpty())
+                    throw new ConfigException(name, value, "name at least one split");
+            }, Importance.MEDIUM, PROBLEMS_SPLIT_DOC)
+            .define(EVENT_TIME_TICK_MS_CONFIG, Type.LONG, 1L, Range.between(1, 60_000), Importance.LOW,
+                    EVENT_TIME_TICK_MS_DOC)
+            .define(RATE_LIMIT_SAMPLES_PER_STEP_CONFIG, Type.DOUBLE, 32.0, (name, value) -> {
+                double r = (Double) value;
+                if (!(r >= 0) || !Double.isFinite(r)) throw new ConfigException(name, value, "must be a finite number >= 0");
+            }, Importance.HIGH, RATE_LIMIT_SAMPLES_PER_STEP_DOC)
+            .define(RATE_LIMIT_ERROR_BUFFER_CONFIG, Type.LONG, 1024L, Range.atLeast(1), Importance.HIGH,
+                    RATE_LIMIT_ERROR_BUFFER_DOC)
+            .define(MAX_ROUNDS_CONFIG, Type.LONG, 0L, Range.atLeast(0), Importance.LOW, MAX_ROUNDS_DOC)
+            .define(POLL_TIMEOUT_MS_CONFIG, Type.LONG, 200L, Range.between(1, 60_000), Importance.LOW,
+                    POLL_TIMEOUT_MS_DOC)
+            .define(PROGRESS_INTERVAL_MS_CONFIG, Type.LONG, 10_000L, Range.atLeast(100), Importance.LOW,
+                    PROGRESS_INTERVAL_MS_DOC);
+
+    private final String generatorId;
+
+    public GeneratorConfig(Map<?, ?> originals) {
+        super(CONFIG, originals, false);
+        String id = getString(GENERATOR_ID_CONFIG);
+        this.generatorId = id.isEmpty() ? "gen-" + ManagementFactory.getRuntimeMXBean().getPid() : id;
+        if (rateLimitSamplesPerStep() > 0 && rateLimitErrorBuffer() < samplesPerRound())
+            throw new ConfigException(RATE_LIMIT_ERROR_BUFFER_CONFIG, rateLimitErrorBuffer(), "must be at least one "
+                    + "round, " + BATCH_PROBLEMS_CONFIG + " * (" + SAMPLES_PER_PROBLEM_CONFIG + " + 1) = "
+                    + samplesPerRound() + ", or the generator never starts");
+    }
+
+    public String run() { return getString(RUN_CONFIG); }
+    public Topics topics() { return Topics.forRun(run()); }
+    public String bootstrapServers() { return getString(BOOTSTRAP_SERVERS_CONFIG); }
+    public String schemaRegistryUrl() { return getString(SCHEMA_REGISTRY_URL_CONFIG); }
+    public String generatorId() { return generatorId; }
+
+    /** The checkpoint store, or null when any file: URI is accepted. */
+    public Path checkpointStoreDir() {
+        String dir = getString(CHECKPOINT_STORE_DIR_CONFIG);
+        return dir.isBlank() ? null : Path.of(dir).toAbsolutePath().normalize();
+    }
+
+    public int samplesPerProblem() { return getInt(SAMPLES_PER_PROBLEM_CONFIG); }
+    public float temperature() { return getDouble(TEMPERATURE_CONFIG).floatValue(); }
+    public float topP() { return getDouble(TOP_P_CONFIG).floatValue(); }
+    public int maxNewTokens() { return getInt(MAX_NEW_TOKENS_CONFIG); }
+    public List<String> stopStrings() { return getList(STOP_STRINGS_CONFIG); }
+    public long seed() { return getLong(SEED_CONFIG); }
+    public int batchProblems() { return getInt(BATCH_PROBLEMS_CONFIG); }
+    public List<String> problemsSplits() { return getList(PROBLEMS_SPLIT_CONFIG); }
+    public long eventTimeTickMs() { return getLong(EVENT_TIME_TICK_MS_CONFIG); }
+    public double rateLimitSamplesPerStep() { return getDouble(RATE_LIMIT_SAMPLES_PER_STEP_CONFIG); }
+    public long rateLimitErrorBuffer() { return getLong(RATE_LIMIT_ERROR_BUFFER_CONFIG); }
+    public long maxRounds() { return getLong(MAX_ROUNDS_CONFIG); }
+    public long pollTimeoutMs() { return getLong(POLL_TIMEOUT_MS_CONFIG); }
+    public long progressIntervalMs() { return getLong(PROGRESS_INTERVAL_MS_CONFIG); }
+
+    /** Samples one full round publishes: batch.problems * (k + 1). */
+    public int samplesPerRound() { return batchProblems() * (samplesPerProblem() + 1); }
+}

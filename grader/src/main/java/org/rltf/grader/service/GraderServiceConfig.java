@@ -1,0 +1,145 @@
+package org.rltf.grader.service;
+
+import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.Map;
+
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Range;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigException;
+import org.rltf.schemas.Topics;
+
+/**
+ * The Kafka side of the grader service. The grading itself (sandbox limits, parallelism) is configured
+ * by {@link org.rltf.grader.GraderConfig}, which reads the same map; unknown keys are ignored here.
+ * Keys prefixed {@code consumer.} and {@code producer.} are passed to the Kafka clients as they are
+ * (e.g. {@code consumer.session.timeout.ms}).
+ */
+public final class GraderServiceConfig extends AbstractConfig {
+
+    public static final String RUN_CONFIG = "run";
+    private static final String RUN_DOC = "The run to grade: the service reads rltf.<run>.samples and rltf.<run>.problems "
+            + "and writes rltf.<run>.feedback and rltf.<run>.dead-letter.";
+
+    public static final String BOOTSTRAP_SERVERS_CONFIG = "bootstrap.servers";
+    private static final String BOOTSTRAP_SERVERS_DOC = "Kafka brokers, host:port[,host:port...].";
+
+    public static final String SCHEMA_REGISTRY_URL_CONFIG = "schema.registry.url";
+    private static final String SCHEMA_REGISTRY_URL_DOC = "The Confluent-compatible schema registry of the run's events.";
+
+    public static final String GROUP_ID_CONFIG = "group.id";
+    private static final String GROUP_ID_DOC = "Consumer group of the graders; instances in one group share the samples' "
+            + "partitions. Empty: rltf.<run>.grader.";
+
+    public static final String INSTANCE_ID_CONFIG = "instance.id";
+    private static final String INSTANCE_ID_DOC = "This instance's stable name, unique within the group. It names the "
+            + "transactional producer (<transactional.id.prefix>.<run>.<instance.id>) and the static group member, so an "
+            + "instance restarted under the same name fences its predecessor, aborts its open transaction and takes its "
+            + "partitions back at once. Empty: <host>-<pid>, which is unique but not stable: a crashed instance's open "
+            + "transaction then holds read_committed readers back until transaction.timeout.ms expires.";
+
+    public static final String TRANSACTIONAL_ID_PREFIX_CONFIG = "transactional.id.prefix";
+    private static final String TRANSACTIONAL_ID_PREFIX_DOC = "Prefix of the producer's transactional.id.";
+
+    public static final String BATCH_MAX_RECORDS_CONFIG = "batch.max.records";
+    private static final String BATCH_MAX_RECORDS_DOC = "Most samples graded in one transaction (the consumer's "
+            + "max.poll.records). Larger batches amortise the commit; smaller ones lose less work to a crash.";
+
+    public static final String POLL_TIMEOUT_MS_CONFIG = "poll.timeout.ms";
+    private static final String POLL_TIMEOUT_MS_DOC = "How long one poll for samples waits when none are ready.";
+
+    public static final String TRANSACTION_TIMEOUT_MS_CONFIG = "transaction.timeout.ms";
+    private static final String TRANSACTION_TIMEOUT_MS_DOC = "The producer's transaction.timeout.ms. A batch is graded "
+            + "inside its transaction, so this must exceed the slowest batch (batch.max.records programs, each up to its "
+            + "tests' time limits, over the grader's parallelism); the broker caps it at transaction.max.timeout.ms.";
+
+    public static final String MAX_POLL_INTERVAL_MS_CONFIG = "max.poll.interval.ms";
+    private static final String MAX_POLL_INTERVAL_MS_DOC = "The consumer's max.poll.interval.ms: longest time a batch may "
+            + "take before the group considers this instance dead.";
+
+    public static final String SANDBOX_ERROR_RETRIES_CONFIG = "sandbox.error.retries";
+    private static final String SANDBOX_ERROR_RETRIES_DOC = "How often a program whose grading ended in SANDBOX_ERROR (the "
+            + "grader's own failure, not the program's) is graded again before that verdict is published. The verdict is "
+            + "published either way, so every sample gets exactly one Feedback; streams drops SANDBOX_ERROR from rewards.";
+
+    public static final String PROGRESS_INTERVAL_MS_CONFIG = "progress.interval.ms";
+    private static final String PROGRESS_INTERVAL_MS_DOC = "How often progress and throughput are logged.";
+
+    public static final ConfigDef CONFIG = new ConfigDef()
+            .define(RUN_CONFIG, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, (name, value) -> {
+                try {
+                    Topics.validateRun((String) value);
+                } catch (IllegalArgumentException e) {
+                    throw new ConfigException(name, value, e.getMessage());
+                }
+            }, Importance.HIGH, RUN_DOC)
+            .define(BOOTSTRAP_SERVERS_CONFIG, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(),
+                    Importance.HIGH, BOOTSTRAP_SERVERS_DOC)
+            .define(SCHEMA_REGISTRY_URL_CONFIG, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(),
+                    Importance.HIGH, SCHEMA_REGISTRY_URL_DOC)
+            .define(GROUP_ID_CONFIG, Type.STRING, "", Importance.MEDIUM, GROUP_ID_DOC)
+            .define(INSTANCE_ID_CONFIG, Type.STRING, "", (name, value) -> {
+                if (value != null && !((String) value).matches("[A-Za-z0-9._-]*"))
+                    throw new ConfigException(name, value, "may contain only ASCII letters, digits, '.', '_' and '-'");
+            }, Importance.MEDIUM, INSTANCE_ID_DOC)
+            .define(TRANSACTIONAL_ID_PREFIX_CONFIG, Type.STRING, "rltf-grader", new ConfigDef.NonEmptyString(),
+                    Importance.LOW, TRANSACTIONAL_ID_PREFIX_DOC)
+            .define(BATCH_MAX_RECORDS_CONFIG, Type.INT, 16, Range.between(1, 10_000), Importance.MEDIUM, BATCH_MAX_RECORDS_DOC)
+            .define(POLL_TIMEOUT_MS_CONFIG, Type.LONG, 500L, Range.between(1, 60_000), Importance.LOW, POLL_TIMEOUT_MS_DOC)
+            .define(TRANSACTION_TIMEOUT_MS_CONFIG, Type.INT, 300_000, Range.atLeast(1000), Importance.MEDIUM,
+                    TRANSACTION_TIMEOUT_MS_DOC)
+            .define(MAX_POLL_INTERVAL_MS_CONFIG, Type.INT, 600_000, Range.atLeast(1000), Importance.LOW,
+                    MAX_POLL_INTERVAL_MS_DOC)
+            .define(SANDBOX_ERROR_RETRIES_CONFIG, Type.INT, 1, Range.between(0, 10), Importance.LOW, SANDBOX_ERROR_RETRIES_DOC)
+            .define(PROGRESS_INTERVAL_MS_CONFIG, Type.LONG, 10_000L, Range.atLeast(100), Importance.LOW,
+                    PROGRESS_INTERVAL_MS_DOC);
+
+    private final String instanceId;
+
+    public GraderServiceConfig(Map<?, ?> originals) {
+        super(CONFIG, originals, false);
+        String id = getString(INSTANCE_ID_CONFIG);
+        this.instanceId = id.isEmpty() ? hostName() + "-" + ManagementFactory.getRuntimeMXBean().getPid() : id;
+    }
+
+    public String run() { return getString(RUN_CONFIG); }
+    public Topics topics() { return Topics.forRun(run()); }
+    public String bootstrapServers() { return getString(BOOTSTRAP_SERVERS_CONFIG); }
+    public String schemaRegistryUrl() { return getString(SCHEMA_REGISTRY_URL_CONFIG); }
+    public int batchMaxRecords() { return getInt(BATCH_MAX_RECORDS_CONFIG); }
+    public long pollTimeoutMs() { return getLong(POLL_TIMEOUT_MS_CONFIG); }
+    public int transactionTimeoutMs() { return getInt(TRANSACTION_TIMEOUT_MS_CONFIG); }
+    public int maxPollIntervalMs() { return getInt(MAX_POLL_INTERVAL_MS_CONFIG); }
+    public int sandboxErrorRetries() { return getInt(SANDBOX_ERROR_RETRIES_CONFIG); }
+    public long progressIntervalMs() { return getLong(PROGRESS_INTERVAL_MS_CONFIG); }
+
+    public String groupId() {
+        String group = getString(GROUP_ID_CONFIG);
+        return group.isEmpty() ? Topics.PREFIX + "." + run() + ".grader" : group;
+    }
+
+    /** True when the instance id was given (stable across restarts), so static membership is safe to use. */
+    public boolean hasStableInstanceId() {
+        return !getString(INSTANCE_ID_CONFIG).isEmpty();
+    }
+
+    public String instanceId() {
+        return instanceId;
+    }
+
+    public String transactionalId() {
+        return getString(TRANSACTIONAL_ID_PREFIX_CONFIG) + "." + run() + "." + instanceId();
+    }
+
+    private static String hostName() {
+        try {
+            return InetAddress.getLocalHost().getHostName().replaceAll("[^A-Za-z0-9._-]", "_");
+        } catch (UnknownHostException e) {
+            return "localhost";
+        }
+    }
+}

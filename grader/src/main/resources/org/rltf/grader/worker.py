@@ -1,0 +1,923 @@
+"""rltf grader worker: a warm Python fork-server that runs untrusted programs against their unit tests.
+
+The Java side (org.rltf.grader.PythonWorker) starts one worker per grading slot, inside a bubblewrap
+sandbox (no network, its own pid/ipc/uts namespaces, a read-only minimal root, a small tmpfs /tmp,
+only the capabilities needed to switch uid and clean up). The worker itself never runs untrusted
+code: for every test it forks a fresh child, the child drops to the slot's own unprivileged uid,
+sets resource limits, compiles and runs the program, runs the test and reports one JSON result on
+fd 3. The worker holds the expected outputs and compares there, so a program cannot see the answers
+of STDIO and CALL_BASED tests (ASSERT tests carry their expected values in the assert itself, as in
+every HumanEval/MBPP harness).
+
+Why fork per test: a new interpreter costs ~25 ms, a fork of this warm one (common modules already
+imported) well under a millisecond, and every test starts from the same clean state, so tests
+cannot leak state into each other and a crash, timeout or fork bomb costs one test, not the worker.
+
+Protocol on the worker's original stdin/stdout, one JSON object per line:
+  worker -> grader, once:   {"hello": true, "python": ..., "checks": {...}}
+  grader -> worker:         a job (see run_job)
+  worker -> grader:         {"id": ..., "compile_error": {...} | null, "tests": [...]}
+                            or {"id": ..., "sandbox_error": "..."} when the worker itself failed.
+Anything the worker prints by mistake goes to /dev/null, never into the protocol.
+
+Process layout while a test runs:
+  bwrap init (pid 1 of the sandbox's pid namespace)
+   └ worker (root inside the sandbox, child subreaper)
+      └ test process: the program's uid, its own session, PDEATHSIG=KILL
+         └ anything the program forks (same uid; all killed with kill(-1) as that uid after the test)
+"""
+
+import ctypes
+import errno
+import json
+import math
+import os
+import resource
+import select
+import signal
+import sys
+import time
+import traceback
+
+# ---------------------------------------------------------------------------------------------------
+# Start-up: warm the interpreter. Everything imported here is shared copy-on-write by every test.
+# ---------------------------------------------------------------------------------------------------
+
+# Kept single-threaded: numeric libraries must not start thread pools that the forks would inherit.
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS"):
+    os.environ[_var] = "1"
+
+PRELOAD = [
+    # APPS's testing_util header (see APPS_HEADER) ...
+    "time", "itertools", "collections", "functools", "math", "fractions", "typing", "random", "heapq",
+    # ... and what generated programs and the HumanEval/MBPP tests commonly import.
+    "re", "string", "bisect", "json", "copy", "operator", "decimal", "statistics", "datetime", "hashlib",
+    "array", "io", "textwrap", "unicodedata", "struct", "queue", "threading", "enum", "dataclasses",
+    "abc", "contextlib", "cmath", "numbers", "pprint", "calendar", "collections.abc", "atexit", "linecache",
+    "numpy",
+]
+PRELOADED = []
+for _name in PRELOAD:
+    try:
+        __import__(_name)
+        PRELOADED.append(_name)
+    except Exception:  # an optional module (numpy) may be missing; programs that need it fail alone
+        pass
+
+import atexit  # noqa: E402  (after the preload loop on purpose: it is in PRELOAD too)
+import builtins  # noqa: E402
+import random  # noqa: E402
+import threading  # noqa: E402
+
+# Every test starts from the same random state: unseeded programs are deterministic too.
+random.seed(0)
+if "numpy" in PRELOADED:
+    import numpy
+    numpy.random.seed(0)
+
+# The name the program is compiled under. Traceback frames with this file name are the program's,
+# and their line numbers are lines of the program as written (code_prefix + completion).
+PROGRAM_FILE = "solution.py"
+SETUP_FILE = "<test-setup>"
+TEST_FILE = "<test>"
+TEST_FILES = (SETUP_FILE, TEST_FILE)
+
+# APPS's testing_util prepends these imports to every program (hendrycks/apps eval/testing_util.py;
+# CodeRL and RLTF keep them). LeetCode-style solutions rely on them (e.g. List[int] without an
+# import). They are executed into the program's globals instead of being prepended, so that the
+# program's line numbers stay as written.
+APPS_HEADER_LINES = [
+    "import sys", "import time", "import itertools",
+    "from itertools import accumulate, product, permutations, combinations",
+    "import collections", "from collections import Counter, OrderedDict, deque, defaultdict, ChainMap",
+    "from functools import lru_cache", "import math",
+    "from math import sqrt, sin, cos, tan, ceil, fabs, floor, gcd, exp, log, log2",
+    "import fractions", "from typing import List, Tuple", "import numpy as np", "import random",
+    "import heapq", "from heapq import *",
+]
+APPS_HEADER = compile("\n".join(line for line in APPS_HEADER_LINES
+                                if "numpy" not in line or "numpy" in PRELOADED),
+                      "<apps-header>", "exec")
+
+RESULT_FD = 3
+MESSAGE_CHARS = 300
+RESULT_LIMIT = 16 << 20      # bytes a test may report on fd 3 (a CALL_BASED return value)
+STDERR_KEEP = 4096           # stderr bytes kept for diagnostics (all of it counts to the output limit)
+
+libc = ctypes.CDLL(None, use_errno=True)
+PR_SET_PDEATHSIG = 1
+PR_SET_CHILD_SUBREAPER = 36
+
+
+def truncate(text, limit=MESSAGE_CHARS):
+    text = str(text)
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+# ---------------------------------------------------------------------------------------------------
+# Inside the test process (untrusted from the moment the program runs)
+# ---------------------------------------------------------------------------------------------------
+
+def enter_test_process(cfg, job, stdin_fd, out_w, err_w, res_w):
+    """Turn the freshly forked child into a locked-down test process. Runs before any program code."""
+    os.setsid()
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    os.dup2(stdin_fd, 0)
+    os.dup2(out_w, 1)
+    os.dup2(err_w, 2)
+    os.dup2(res_w, RESULT_FD)
+    os.closerange(RESULT_FD + 1, 1 << 16)   # the protocol pipes, pidfds, the other pipes' ends
+
+    cpu = int(math.ceil(job["test_timeout_s"])) + 1
+    limits = [
+        (resource.RLIMIT_CPU, cpu, cpu + 1),           # SIGXCPU, then SIGKILL: a CPU-time backstop
+        (resource.RLIMIT_AS, job["memory_bytes"], job["memory_bytes"]),
+        (resource.RLIMIT_FSIZE, job["file_bytes"], job["file_bytes"]),
+        (resource.RLIMIT_NOFILE, 256, 256),
+        (resource.RLIMIT_CORE, 0, 0),
+    ]
+    if cfg["sandboxed"]:
+        # Per uid, and every slot has its own uid: one program's fork bomb cannot starve another's.
+        limits.append((resource.RLIMIT_NPROC, job["process_limit"], job["process_limit"]))
+    for which, soft, hard in limits:
+        resource.setrlimit(which, (soft, hard))
+
+    os.chdir(job["scratch"])
+    if cfg["sandboxed"]:
+        uid = cfg["uid"]
+        os.setgroups([])
+        os.setresgid(uid, uid, uid)
+        os.setresuid(uid, uid, uid)   # all capabilities are dropped here (uids leave 0)
+        if os.getuid() == 0 or os.geteuid() == 0:
+            os._exit(71)
+
+    os.environ.clear()
+    os.environ.update({
+        "PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": job["scratch"], "TMPDIR": job["scratch"],
+        "LANG": "C.UTF-8", "PYTHONHASHSEED": "0", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
+    })
+    sys.argv = [PROGRAM_FILE]
+    if sys.path:
+        sys.path[0] = job["scratch"]
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+
+
+def run_in_test_process(job, index, dumps=json.dumps, write=os.write, exit_=os._exit):
+    """Compile and run the program, then test `index`; report one JSON object on RESULT_FD.
+
+    dumps/write/exit_ are bound when this function is defined, so a program that rebinds json.dumps
+    or os.write cannot change how the result is written."""
+    try:
+        result = run_test_body(job, index)
+    except BaseException as e:   # a failure after the program ran is the program's doing
+        result = {"status": "error", "class": "HarnessTampered",
+                  "message": truncate("%s: %s" % (type(e).__name__, e)), "line": None}
+    try:
+        data = (dumps(result) + "\n").encode("utf-8", "replace")
+    except BaseException:
+        data = b'{"status": "error", "class": "HarnessTampered", "message": "unreportable result", "line": null}\n'
+    try:
+        view = memoryview(data)
+        while view:
+            n = write(RESULT_FD, view)
+            view = view[n:]
+    except BaseException:
+        exit_(72)
+    exit_(0)
+
+
+def run_test_body(job, index):
+    kind = job["kind"]
+    program = job["program"]
+    # Tests are compiled before the program runs: if the problem's own test code is broken, that is
+    # the data's fault (reported as a sandbox error), not the program's.
+    setup_code = test_code = None
+    try:
+        if kind == "ASSERT":
+            setup_code = compile(job.get("setup_code") or "", SETUP_FILE, "exec", dont_inherit=True)
+            test_code = compile(job["asserts"][index], TEST_FILE, "exec", dont_inherit=True)
+        elif kind == "CALL_BASED":
+            call_args = json.loads(job["inputs"][index])
+            fn_name = job["fn_name"]
+    except Exception as e:
+        return {"status": "harness_error", "message": truncate("test %d does not compile: %s: %s"
+                                                               % (index, type(e).__name__, e))}
+    setup_source = job.get("setup_code") or ""
+    test_source = job["asserts"][index] if kind == "ASSERT" else ""
+    # The program cannot see the answers of STDIO/CALL tests: they were never given to this process
+    # (only inputs are in the job copy we hold), and the job is dropped before the program runs.
+    job.clear()
+
+    try:
+        code = compile(program, PROGRAM_FILE, "exec", dont_inherit=True)
+    except SyntaxError as e:
+        return {"status": "compile_error", "class": type(e).__name__, "message": truncate(e.msg or str(e)),
+                "line": e.lineno, "offset": e.offset}
+    except ValueError as e:   # "source code string cannot contain null bytes" (a SyntaxError since 3.12)
+        line = program.count("\n", 0, max(program.find("\0"), 0)) + 1
+        return {"status": "compile_error", "class": "SyntaxError", "message": truncate(str(e)), "line": line}
+    except (MemoryError, RecursionError) as e:
+        return {"status": "compile_error", "class": type(e).__name__, "message": truncate(str(e)), "line": None}
+
+    # Tracebacks show the program's own source lines.
+    import linecache
+    linecache.cache[PROGRAM_FILE] = (len(program), None, program.splitlines(True), PROGRAM_FILE)
+    linecache.cache[SETUP_FILE] = (len(setup_source), None, setup_source.splitlines(True), SETUP_FILE)
+    linecache.cache[TEST_FILE] = (len(test_source), None, test_source.splitlines(True), TEST_FILE)
+
+    g = {"__name__": "__main__" if kind == "STDIO" else "solution", "__builtins__": builtins,
+         "__file__": PROGRAM_FILE, "__doc__": None}
+    if kind != "ASSERT":
+        exec(APPS_HEADER, g)
+    del job, program
+
+    if kind == "STDIO":
+        return run_stdio(code, g)
+    try:
+        exec(code, g)
+        if kind == "ASSERT":
+            exec(setup_code, g)
+            exec(test_code, g)
+            return {"status": "passed"}
+        target = find_callable(g, fn_name)
+        # APPS: JSON turns int dict keys into strings; undo it for a single dict argument.
+        try:
+            if isinstance(call_args[0], dict):
+                call_args = [{int(k): v for k, v in call_args[0].items()}]
+        except Exception:
+            pass
+        value = target(*call_args) if isinstance(call_args, list) else target(call_args)
+        return {"status": "returned", "value": encode_value(value)}
+    except BaseException as e:
+        return describe_error(e)
+
+
+def run_stdio(code, g):
+    """A standard-input program: run it as __main__ the way `python solution.py < input` would,
+    including its non-daemon threads and atexit handlers; its output is compared by the worker."""
+    failure = None
+    try:
+        exec(code, g)
+    except SystemExit as e:
+        if e.code not in (None, 0):
+            failure = describe_error(e)
+    except BaseException as e:
+        failure = describe_error(e)
+    if failure is None:
+        try:
+            threading._shutdown()      # join non-daemon threads, as interpreter exit does
+            atexit._run_exitfuncs()
+        except SystemExit as e:
+            if e.code not in (None, 0):
+                failure = describe_error(e)
+        except BaseException as e:
+            failure = describe_error(e)
+    for stream in (sys.stdout, sys.__stdout__, sys.stderr, sys.__stderr__):
+        try:
+            stream.flush()
+        except BaseException:
+            pass
+    return failure or {"status": "ran"}
+
+
+def find_callable(g, fn_name):
+    """APPS's rule: a program containing `class Solution` is called through Solution().fn_name."""
+    solution = g.get("Solution")
+    if isinstance(solution, type):
+        return getattr(solution(), fn_name)
+    if fn_name not in g:
+        raise NameError("name '%s' is not defined" % fn_name)
+    return g[fn_name]
+
+
+def encode_value(value, depth=0):
+    """A JSON form of a return value that keeps Python's types apart (tuple vs list, int dict keys),
+    so the worker can apply APPS's comparison to the same objects APPS compares."""
+    if depth > 100:
+        raise RecursionError("return value nested too deeply")
+    t = type(value)
+    if value is None or t is bool or t is int or t is str or t is float:
+        return value
+    if t is list:
+        return {"l": [encode_value(v, depth + 1) for v in value]}
+    if t is tuple:
+        return {"t": [encode_value(v, depth + 1) for v in value]}
+    if t is dict:
+        return {"d": [[encode_value(k, depth + 1), encode_value(v, depth + 1)] for k, v in value.items()]}
+    if t is set or t is frozenset:
+        return {"s": [encode_value(v, depth + 1) for v in value]}
+    if getattr(t, "__module__", "") == "numpy" and hasattr(value, "tolist"):
+        return encode_value(value.tolist(), depth + 1)
+    for base in (bool, int, float, str, list, tuple, dict, frozenset, set):
+        if isinstance(value, base):   # subclasses (IntEnum, namedtuple, OrderedDict, ...)
+            return encode_value(base(value), depth + 1)
+    return {"o": truncate("%s: %r" % (t.__name__, value), 120)}
+
+
+def describe_error(e):
+    """Classify an exception from the program or its test.
+
+    The program's line is the deepest traceback frame that lies in the program (file PROGRAM_FILE);
+    an AssertionError raised by the test's own code is a wrong answer, not an error."""
+    tb = e.__traceback__
+    line = None
+    last_file = None
+    last_line = None
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename == PROGRAM_FILE:
+            line = tb.tb_lineno
+        last_file, last_line = filename, tb.tb_lineno
+        tb = tb.tb_next
+    name = type(e).__name__
+    if isinstance(e, AssertionError) and last_file in TEST_FILES:
+        message = str(e)
+        if not message:
+            import linecache
+            message = linecache.getline(last_file, last_line).strip() or "assertion failed"
+        return {"status": "wrong", "message": truncate(message)}
+    if isinstance(e, SystemExit):
+        message = "exit(%r)" % (e.code,)
+    else:
+        try:
+            message = str(e)
+        except BaseException:
+            message = "<unprintable %s>" % name
+    return {"status": "memory" if isinstance(e, MemoryError) else "error", "class": name,
+            "message": truncate(message), "line": line}
+
+
+# ---------------------------------------------------------------------------------------------------
+# In the worker (trusted): run the tests, police the test processes, compare outputs
+# ---------------------------------------------------------------------------------------------------
+
+class Opaque:
+    """A returned object that is not plain data: equal to nothing, as in APPS for such objects."""
+
+    def __init__(self, text):
+        self.text = text
+
+    def __eq__(self, other):
+        return False
+
+    __hash__ = object.__hash__
+
+    def __repr__(self):
+        return "<%s>" % self.text
+
+
+def decode_value(x):
+    if isinstance(x, dict):
+        (tag, v), = x.items()
+        if tag == "l":
+            return [decode_value(e) for e in v]
+        if tag == "t":
+            return tuple(decode_value(e) for e in v)
+        if tag == "d":
+            return {decode_value(k): decode_value(e) for k, e in v}
+        if tag == "s":
+            return frozenset(decode_value(e) for e in v)
+        return Opaque(str(v))
+    return x
+
+
+def apps_call_equal(output, expected):
+    """APPS testing_util, call-based branch: tuple->list, and the expected value may be wrapped in a
+    one-element list; JSON's string dict keys are turned back into ints."""
+    try:
+        if isinstance(expected, dict):
+            expected = [{int(k): v for k, v in expected.items()}]
+    except Exception:
+        pass
+    try:
+        if isinstance(expected[0], dict):
+            expected = [{int(k): v for k, v in expected[0].items()}]
+    except Exception:
+        pass
+    if isinstance(output, tuple):
+        output = list(output)
+    ok = output == expected
+    if isinstance(expected, list) and expected:
+        ok = ok or output == expected[0]
+    try:
+        if isinstance(output[0], tuple):
+            ok = ok or [list(x) for x in output] == expected[0]
+    except Exception:
+        pass
+    return bool(ok)
+
+
+def allclose(a, b, rtol=1e-05, atol=1e-08):
+    """numpy.allclose on two equal-length float lists (APPS compares numbers this way)."""
+    for x, y in zip(a, b):
+        if x == y:
+            continue
+        if math.isnan(x) or math.isnan(y) or math.isinf(x) or math.isinf(y):
+            return False
+        if abs(x - y) > atol + rtol * abs(y):
+            return False
+    return True
+
+
+def apps_stdio_equal(stdout, expected):
+    """APPS testing_util, standard-input branch, step by step (hendrycks/apps eval/testing_util.py,
+    unchanged in CodeRL and RLTF): exact after stripping, line-wise with whitespace stripped, numeric
+    with np.allclose's tolerance, then per-line token sets (with numbers rounded to 3 places)."""
+    output = stdout.splitlines()
+    # custom_compare_: the whole text, then with every line stripped
+    if "\n".join(output).strip() == expected.strip():
+        return True
+    if "\n".join(o.strip() for o in output).strip() == expected.strip():
+        return True
+    if output == [expected]:
+        return True
+    # "try one more time without \n": non-empty expected lines, stripped
+    gt = [x.strip() for x in expected.split("\n") if len(x)]
+    if output == gt:
+        return True
+    output = [o for o in output if len(o)]
+    if output == gt:
+        return True
+    try:
+        out_f = [float(e) for e in output]
+        gt_f = [float(e) for e in gt]
+        if len(out_f) == len(gt_f) and allclose(out_f, gt_f):
+            return True
+    except (ValueError, OverflowError):
+        pass
+    gt_sets = [set(line.split()) for line in gt]
+    if output == gt_sets:   # only when both are empty
+        return True
+    out_sets = [set(tokens) for tokens in (o.split() for o in output) if len(tokens)]
+    ok = set(frozenset(s) for s in out_sets) == set(frozenset(s) for s in gt_sets)
+    try:
+        ok = ok or (set(frozenset(round(float(t), 3) for t in s) for s in out_sets)
+                    == set(frozenset(round(float(t), 3) for t in s) for s in gt_sets))
+    except (ValueError, OverflowError):
+        pass
+    return ok
+
+
+def stdio_diff(stdout, expected):
+    got = [line.strip() for line in stdout.strip().splitlines()]
+    want = [line.strip() for line in expected.strip().splitlines()]
+    for i, (g, w) in enumerate(zip(got, want)):
+        if g != w:
+            return "line %d: expected %r, got %r" % (i + 1, truncate(w, 80), truncate(g, 80))
+    if len(got) != len(want):
+        return "expected %d lines, got %d" % (len(want), len(got))
+    return "output differs"
+
+
+class Worker:
+    def __init__(self, cfg):
+        self.cfg = cfg
+        self.uid = cfg["uid"]
+        self.sandboxed = cfg["sandboxed"]
+        self.scratch_root = cfg["scratch_root"]
+        self.job_counter = 0
+        self.expected = None     # the current program's expected outputs (worker only)
+        self.results = None      # the current program's test results so far (worker only)
+
+    # -- processes of the slot ----------------------------------------------------------------------
+
+    def slot_processes(self, session=None):
+        """Pids of every process of this slot: its uid (sandboxed), or the test's session (insecure)."""
+        found = []
+        me = os.getpid()
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit() or int(entry) == me:
+                continue
+            try:
+                if self.sandboxed:
+                    with open("/proc/%s/status" % entry, "rb") as f:
+                        for raw in f:
+                            if raw.startswith(b"Uid:"):
+                                if int(raw.split()[1]) == self.uid:
+                                    found.append(int(entry))
+                                break
+                elif session is not None and os.getsid(int(entry)) == session:
+                    found.append(int(entry))
+            except (OSError, ValueError, IndexError):
+                pass
+        return found
+
+    def sweep(self, session):
+        """Kill and reap everything the test left behind, however it forked, detached or hid."""
+        give_up = time.monotonic() + 5.0
+        while True:
+            self.reap()
+            alive = self.slot_processes(session)
+            if not alive:
+                return
+            if time.monotonic() > give_up:
+                raise RuntimeError("processes %s of the test survive SIGKILL" % alive[:10])
+            if self.sandboxed:
+                self.kill_uid()
+            else:
+                for pid in alive:
+                    try:
+                        os.kill(pid, signal.SIGKILL)
+                    except OSError:
+                        pass
+            time.sleep(0.001)
+
+    @staticmethod
+    def reap():
+        while True:
+            try:
+                pid, _ = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+
+    # -- one test -----------------------------------------------------------------------------------
+
+    def run_one(self, job, index, deadline, output_limit):
+        """Fork, run test `index`, police it until it ends or its deadline; returns the raw outcome."""
+        stdin_fd = os.memfd_create("stdin", 0)
+        if job["kind"] == "STDIO":
+            data = job["inputs"][index].encode("utf-8")
+            view = memoryview(data)
+            while view:
+                view = view[os.write(stdin_fd, view):]
+            os.lseek(stdin_fd, 0, os.SEEK_SET)
+        out_r, out_w = os.pipe()
+        err_r, err_w = os.pipe()
+        res_r, res_w = os.pipe()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        started = time.monotonic()
+        pid = os.fork()
+        if pid == 0:
+            try:
+                # Nothing the worker knows about answers may stay reachable from the program
+                # (frames up the stack, gc): drop it before anything else happens in this process.
+                self.expected = self.results = None
+                enter_test_process(self.cfg, job, stdin_fd, out_w, err_w, res_w)
+            except BaseException as e:
+                report_setup_failure(res_w, e)
+                os._exit(70)
+            try:
+                run_in_test_process(job, index)
+            finally:
+                os._exit(70)
+        for fd in (stdin_fd, out_w, err_w, res_w):
+            os.close(fd)
+        pidfd = os.pidfd_open(pid)
+        out, err, res = bytearray(), bytearray(), bytearray()
+        err_bytes = 0
+        buffers = {out_r: out, err_r: err, res_r: res}
+        poller = select.poll()
+        for fd in (out_r, err_r, res_r, pidfd):
+            poller.register(fd, select.POLLIN)
+        open_fds = {out_r, err_r, res_r}
+        exited = False
+        verdict = None            # why the worker stopped the test, if it did
+        try:
+            while open_fds or not exited:
+                now = time.monotonic()
+                if now >= deadline:
+                    verdict = "timeout"
+                    break
+                for fd, _ in poller.poll(max(1, int((deadline - now) * 1000) + 1)):
+                    if fd == pidfd:
+                        exited = True
+                        poller.unregister(pidfd)
+                        # The test is over: whatever it spawned goes too, so its pipes reach EOF.
+                        self.kill_test(pid, session=pid)
+                        continue
+                    chunk = os.read(fd, 1 << 16)
+                    if not chunk:
+                        poller.unregister(fd)
+                        open_fds.discard(fd)
+                        continue
+                    if fd == err_r:
+                        err_bytes += len(chunk)
+                        if len(err) < STDERR_KEEP:
+                            err += chunk[:STDERR_KEEP - len(err)]
+                    else:
+                        buffers[fd] += chunk
+                    if len(out) + err_bytes > output_limit:
+                        verdict = "output"
+                    elif len(res) > RESULT_LIMIT:
+                        verdict = "result"
+                if verdict:
+                    break
+            elapsed = time.monotonic() - started
+            self.kill_test(pid, session=pid)
+            _, status, usage = os.wait4(pid, 0)
+        finally:
+            for fd in (out_r, err_r, res_r, pidfd):
+                os.close(fd)
+        self.sweep(pid)
+        return {"verdict": verdict, "status": status, "elapsed": elapsed, "maxrss_kb": usage.ru_maxrss,
+                "stdout": bytes(out), "stderr": bytes(err), "result": bytes(res)}
+
+    def kill_test(self, pid, session):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        if self.sandboxed:
+            # Leave the test process itself (a zombie now) for wait4; kill the rest of the uid.
+            if any(p != pid for p in self.slot_processes(session)):
+                self.kill_uid()
+        else:
+            for p in self.slot_processes(session):
+                if p != pid:
+                    try:
+                        os.kill(p, signal.SIGKILL)
+                    except OSError:
+                        pass
+
+    def kill_uid(self):
+        """kill(-1) as the slot's uid hits every process that uid may signal (in this pid namespace)
+        in one pass under the kernel's tasklist lock, so a fork bomb cannot outrun it."""
+        sys.stdout.flush()
+        helper = os.fork()
+        if helper == 0:
+            try:
+                os.setresuid(self.uid, self.uid, self.uid)
+                os.kill(-1, signal.SIGKILL)
+            finally:
+                os._exit(0)
+        os.waitpid(helper, 0)
+
+    def run_job(self, job):
+        """Run every test of one program. Job fields:
+        id, kind (STDIO | CALL_BASED | ASSERT), program, inputs, outputs, fn_name, setup_code, asserts,
+        test_timeout_s, program_timeout_s, memory_bytes, output_bytes, file_bytes, process_limit.
+
+        The expected outputs and the results so far live only in self.expected / self.results, which
+        every test process drops right after the fork; no local of this frame holds them then."""
+        kind = job["kind"]
+        self.expected = job.pop("outputs", None) or []
+        self.results = []
+        count = len(job["asserts"]) if kind == "ASSERT" else len(job["inputs"])
+        self.job_counter += 1
+        scratch = os.path.join(self.scratch_root, "p%d" % self.job_counter)
+        os.mkdir(scratch, 0o700)
+        if self.sandboxed:
+            os.chown(scratch, self.uid, self.uid)
+        job["scratch"] = scratch
+        program_deadline = time.monotonic() + job["program_timeout_s"]
+        compile_error = None
+        try:
+            for index in range(count):
+                now = time.monotonic()
+                if compile_error is not None or now >= program_deadline:
+                    self.results.append({"status": "NOT_RUN"})
+                    continue
+                test_deadline = now + job["test_timeout_s"]
+                deadline = min(test_deadline, program_deadline)
+                raw = self.run_one(job, index, deadline, self.output_limit(job, index))
+                compile_error = self.judge(kind, raw, index, program_limited=deadline < test_deadline)
+                del raw
+        finally:
+            self.remove_scratch(scratch)
+        results, self.results, self.expected = self.results, None, None
+        return {"id": job["id"], "compile_error": compile_error, "tests": results}
+
+    def output_limit(self, job, index):
+        """Big expected outputs (some APPS tests print megabytes) get room beyond the configured limit."""
+        limit = job["output_bytes"]
+        if index < len(self.expected):
+            limit = max(limit, 2 * len(self.expected[index]) + 1024)
+        return limit
+
+    def judge(self, kind, raw, index, program_limited):
+        """Append test `index`'s TestResult-shaped dict to self.results; return the program's compile
+        error, if this test found one."""
+        expected = self.expected[index] if index < len(self.expected) else None
+        t, compile_error = self.judge_raw(kind, raw, expected, program_limited)
+        self.results.append(t)
+        return compile_error
+
+    def judge_raw(self, kind, raw, expected, program_limited):
+        t = {"time_ms": int(raw["elapsed"] * 1000), "memory_kb": raw["maxrss_kb"]}
+        verdict, status = raw["verdict"], raw["status"]
+        if verdict == "timeout":
+            t.update(status="TIMEOUT", error_class="Timeout",
+                     message="program time limit exceeded" if program_limited else "test time limit exceeded")
+            return t, None
+        if verdict == "output":
+            t.update(status="ERROR", error_class="OutputLimitExceeded", message="output limit exceeded")
+            return t, None
+        if verdict == "result":
+            t.update(status="ERROR", error_class="OutputLimitExceeded", message="return value too large")
+            return t, None
+        result = None
+        if raw["result"]:
+            try:
+                result = json.loads(raw["result"].decode("utf-8", "replace").splitlines()[0])
+                if not isinstance(result, dict) or "status" not in result:
+                    result = None
+            except (ValueError, IndexError):
+                result = None
+        if result is None:
+            return self.judge_without_result(kind, raw, expected, t), None
+        s = result["status"]
+        if s == "compile_error":
+            t.update(status="NOT_RUN")
+            return t, {"class": result.get("class"), "message": result.get("message"), "line": result.get("line")}
+        if s == "harness_error":
+            raise HarnessError(result.get("message"))
+        if s == "setup_failed":
+            raise SandboxFailure("test process could not be set up: %s" % result.get("message"))
+        if s == "passed":
+            t.update(status="PASSED")
+        elif s == "wrong":
+            t.update(status="WRONG_ANSWER", error_class="WrongAnswer", message=result.get("message"))
+        elif s in ("error", "memory"):
+            t.update(status="MEMORY" if s == "memory" else "ERROR", error_class=result.get("class"),
+                     message=result.get("message"), line=result.get("line"))
+        elif s == "ran":
+            self.compare_stdio(raw, expected, t)
+        elif s == "returned":
+            try:
+                output = decode_value(result.get("value"))
+                ok = apps_call_equal(output, json.loads(expected))
+                message = None if ok else "expected %s, got %s" % (truncate(expected, 120), truncate(repr(output), 120))
+            except Exception as e:
+                ok, message = False, truncate("unreadable return value: %s" % e)
+            if ok:
+                t.update(status="PASSED")
+            else:
+                t.update(status="WRONG_ANSWER", error_class="WrongAnswer", message=message)
+        else:
+            t.update(status="ERROR", error_class="HarnessTampered", message=truncate("unknown result " + s))
+        return t, None
+
+    def compare_stdio(self, raw, expected, t):
+        stdout = raw["stdout"].decode("utf-8", "replace")
+        if apps_stdio_equal(stdout, expected):
+            t.update(status="PASSED")
+        else:
+            t.update(status="WRONG_ANSWER", error_class="WrongAnswer", message=stdio_diff(stdout, expected))
+
+    def judge_without_result(self, kind, raw, expected, t):
+        """The test process ended without reporting: killed by a signal, or exited on its own."""
+        status = raw["status"]
+        stderr = raw["stderr"].decode("utf-8", "replace")
+        if os.WIFSIGNALED(status):
+            sig = os.WTERMSIG(status)
+            if sig == signal.SIGXCPU:
+                t.update(status="TIMEOUT", error_class="Timeout", message="CPU time limit exceeded")
+            elif "MemoryError" in stderr or "Cannot allocate memory" in stderr:
+                t.update(status="MEMORY", error_class="MemoryError", message="out of memory (%s)" % signal.Signals(sig).name)
+            else:
+                name = signal.Signals(sig).name if sig in signal.valid_signals() else "signal %d" % sig
+                t.update(status="ERROR", error_class=name, message="killed by %s" % name)
+            return t
+        code = os.WEXITSTATUS(status)
+        if kind == "STDIO" and code == 0:
+            # os._exit(0) after printing is a normal end for a standard-input program.
+            self.compare_stdio(raw, expected, t)
+            return t
+        if code in (70, 71, 72) and not stderr:
+            message = "test process could not start or report (exit %d)" % code
+        else:
+            message = "exited with status %d without finishing the test" % code
+        t.update(status="ERROR", error_class="ExitWithoutResult", message=message)
+        return t
+
+    def remove_scratch(self, path):
+        import shutil
+        shutil.rmtree(path, ignore_errors=True)
+        if os.path.exists(path):
+            raise RuntimeError("cannot remove scratch dir " + path)
+
+
+class HarnessError(Exception):
+    """The problem's own test code is broken: the grader cannot grade this program."""
+
+
+class SandboxFailure(Exception):
+    """The worker could not set up a test process (limits, uid switch): the grader's failure."""
+
+
+def report_setup_failure(res_w, e):
+    data = json.dumps({"status": "setup_failed", "message": truncate("%s: %s" % (type(e).__name__, e))})
+    for fd in (RESULT_FD, res_w):
+        try:
+            os.write(fd, (data + "\n").encode())
+            return
+        except OSError:
+            pass
+
+
+# ---------------------------------------------------------------------------------------------------
+# Start-up self-checks and the main loop
+# ---------------------------------------------------------------------------------------------------
+
+def self_checks(cfg):
+    """What the sandbox must guarantee, checked from inside at start-up (the Java side refuses to
+    start if any check fails): no network, host paths invisible, the drop to the slot uid works and
+    leaves no capabilities, and the dropped process can neither signal the worker nor write outside
+    its scratch dir."""
+    checks = {}
+    import socket
+    try:
+        names = sorted(name for _, name in socket.if_nameindex())
+    except OSError:
+        names = []
+    checks["network_interfaces"] = names
+    checks["hidden_paths_visible"] = [p for p in cfg.get("must_be_hidden", []) if os.path.exists(p)]
+    if not cfg["sandboxed"]:
+        return checks
+    r, w = os.pipe()
+    sys.stdout.flush()
+    pid = os.fork()
+    if pid == 0:
+        report = {}
+        try:
+            os.close(r)
+            os.setgroups([])
+            os.setresgid(cfg["uid"], cfg["uid"], cfg["uid"])
+            os.setresuid(cfg["uid"], cfg["uid"], cfg["uid"])
+            with open("/proc/self/status") as f:
+                status = dict(line.rstrip("\n").split(":\t", 1) for line in f if ":\t" in line)
+            report["cap_eff"] = status.get("CapEff", "?").strip()
+            report["no_new_privs"] = status.get("NoNewPrivs", "?").strip()
+            try:
+                os.kill(os.getppid(), 0)
+                report["can_signal_worker"] = True
+            except PermissionError:
+                report["can_signal_worker"] = False
+            writable = []
+            for path in ("/", "/tmp", "/usr", "/dev/shm", os.path.dirname(sys.executable)):
+                try:
+                    probe = os.path.join(path, ".rltf-probe")
+                    with open(probe, "w"):
+                        pass
+                    os.unlink(probe)
+                    writable.append(path)
+                except OSError:
+                    pass
+            report["writable"] = writable
+        except BaseException as e:
+            report["error"] = "%s: %s" % (type(e).__name__, e)
+        os.write(w, json.dumps(report).encode())
+        os._exit(0)
+    os.close(w)
+    data = b""
+    while True:
+        chunk = os.read(r, 65536)
+        if not chunk:
+            break
+        data += chunk
+    os.close(r)
+    os.waitpid(pid, 0)
+    checks["dropped"] = json.loads(data.decode() or "{}")
+    return checks
+
+
+def main():
+    cfg = json.loads(sys.argv[1])
+    # The protocol gets private descriptors; fds 0/1 become /dev/null so stray prints cannot corrupt it.
+    proto_in = os.fdopen(os.dup(0), "rb", buffering=0)
+    proto_out = os.fdopen(os.dup(1), "wb", buffering=0)
+    devnull = os.open(os.devnull, os.O_RDWR)
+    os.dup2(devnull, 0)
+    os.dup2(devnull, 1)
+    os.close(devnull)
+    libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    os.makedirs(cfg["scratch_root"], exist_ok=True)
+    worker = Worker(cfg)
+
+    def send(obj):
+        data = (json.dumps(obj) + "\n").encode("utf-8")
+        view = memoryview(data)
+        while view:
+            view = view[proto_out.write(view):]
+
+    send({"hello": True, "python": sys.version.split()[0], "executable": sys.executable, "pid": os.getpid(),
+          "uid": cfg["uid"], "sandboxed": cfg["sandboxed"], "preloaded": PRELOADED, "checks": self_checks(cfg)})
+    pending = b""
+    while True:
+        while b"\n" not in pending:
+            chunk = proto_in.read(1 << 20)
+            if not chunk:
+                return
+            pending += chunk
+        line, pending = pending.split(b"\n", 1)
+        job_id = job = None
+        try:
+            job = json.loads(line)
+            del line
+            job_id = job.get("id")
+            reply = worker.run_job(job)
+        except HarnessError as e:
+            reply = {"id": job_id, "sandbox_error": "the problem's test code is broken: %s" % e}
+        except SandboxFailure as e:
+            reply = {"id": job_id, "sandbox_error": str(e)}
+        except Exception:
+            reply = {"id": job_id, "sandbox_error": truncate(traceback.format_exc(), 2000)}
+        send(reply)
+        del reply, job
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,113 @@
+package org.rltf.grader.service;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import org.rltf.broker.testing.KafkaEnv;
+import org.rltf.broker.testing.KafkaExtension;
+import org.rltf.events.Feedback;
+import org.rltf.events.Outcome;
+import org.rltf.events.Sample;
+import org.rltf.schemas.Topics;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Exactly once under SIGKILL: a grader in a child JVM is killed while a batch's transaction is open
+ * (its feedback already in the log, uncommitted), a new grader under the same instance id takes over,
+ * and read_committed readers still see exactly one Feedback per sample.
+ */
+@ExtendWith(KafkaExtension.class)
+class GraderServiceCrashTest {
+    private static final Logger log = LoggerFactory.getLogger(GraderServiceCrashTest.class);
+    private static final int SAMPLES = 16;
+
+    private static Process startGrader(KafkaEnv env, String run, Path logFile) throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> command = new ArrayList<>(List.of(java, "-Xmx256m", "-XX:TieredStopAtLevel=1",
+                "-cp", System.getProperty("java.class.path"), GraderService.class.getName()));
+        command.add("run=" + run);
+        command.add("bootstrap.servers=" + env.bootstrapServers());
+        command.add("schema.registry.url=" + env.schemaRegistryUrl());
+        command.add("instance.id=grader-0");
+        command.add("batch.max.records=4");
+        command.add("poll.timeout.ms=100");
+        command.add("progress.interval.ms=1000");
+        command.add("consumer.session.timeout.ms=10000");
+        return new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile())).start();
+    }
+
+    @Test
+    void killMinus9MidBatchLosesAndDuplicatesNothing(KafkaEnv env, @TempDir Path tmp) throws Exception {
+        String run = env.createRun("grader-crash");
+        Topics topics = Topics.forRun(run);
+        ServiceTestKit kit = new ServiceTestKit(env.clientConfig());
+        // Slow enough (about a second a program) that a batch's transaction stays open for a while.
+        kit.sendProblems(topics.problems(), ServiceTestKit.assertProblem("test/slow", "", "assert slow(2) == 2"));
+        List<ProducerRecord<String, Sample>> records = new ArrayList<>();
+        for (int i = 0; i < SAMPLES; i++) {
+            String id = "s-" + i;
+            String program = "import time\ndef slow(x):\n    time.sleep(0.6)\n    return x" + (i % 3 == 0 ? " + 1" : "") + "\n";
+            records.add(new ProducerRecord<>(topics.samples(), null, 1_000L + i, id,
+                    ServiceTestKit.sample(run, id, "test/slow", program)));
+        }
+        kit.send(topics.samples(), Sample.class, records);
+
+        Path logFile = tmp.resolve("graders.log");
+        Process first = startGrader(env, run, logFile);
+        Process second = null;
+        try {
+            // Kill once some feedback is committed and more is in the log but not yet committed: an open transaction.
+            await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(100)).until(() -> {
+                int committed = kit.readAll(topics.feedback(), Feedback.class, true).size();
+                int written = kit.readAll(topics.feedback(), Feedback.class, false).size();
+                return committed > 0 && written > committed;
+            });
+            first.destroyForcibly(); // SIGKILL on Linux
+            first.waitFor();
+            int committedAtKill = kit.readAll(topics.feedback(), Feedback.class, true).size();
+            log.info("Killed the first grader with {} of {} feedback committed", committedAtKill, SAMPLES);
+            assertThat(committedAtKill).isLessThan(SAMPLES);
+
+            second = startGrader(env, run, logFile);
+            await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200))
+                    .until(() -> kit.groupCaughtUp("rltf." + run + ".grader", topics.samples()));
+
+            List<ConsumerRecord<String, Feedback>> committed = kit.readAll(topics.feedback(), Feedback.class, true);
+            Map<String, Long> perSample = committed.stream()
+                    .collect(Collectors.groupingBy(ConsumerRecord::key, Collectors.counting()));
+            assertThat(perSample).hasSize(SAMPLES);
+            assertThat(perSample.values()).allMatch(n -> n == 1L);
+            for (ConsumerRecord<String, Feedback> r : committed) {
+                int i = Integer.parseInt(r.key().substring(2));
+                assertThat(r.value().getOutcome()).as(r.key()).isEqualTo(i % 3 == 0 ? Outcome.FAILURE : Outcome.PASS);
+                assertThat(r.timestamp()).isEqualTo(1_000L + i);
+            }
+            // The kill did hit an open transaction: its aborted feedback is in the log, invisible to read_committed.
+            assertThat(kit.readAll(topics.feedback(), Feedback.class, false).size()).isGreaterThan(SAMPLES);
+        } catch (Throwable t) {
+            log.error("Grader child output:\n{}", Files.exists(logFile) ? Files.readString(logFile) : "(none)");
+            throw t;
+        } finally {
+            first.destroyForcibly();
+            if (second != null) {
+                second.destroy(); // SIGTERM: a graceful stop
+                if (!second.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) second.destroyForcibly();
+            }
+        }
+    }
+}

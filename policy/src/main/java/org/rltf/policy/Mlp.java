@@ -1,0 +1,22 @@
+package org.rltf.policy;
+
+import ai.djl.ndarray.NDArray;
+
+/** nanoGPT's {@code MLP}: Linear(C, 4C), GELU, Linear(4C, C). */
+final class Mlp {
+    final NDArray cFcWeight;   // [4C, C]
+    final NDArray cFcBias;     // [4C]
+    final NDArray cProjWeight; // [C, 4C]
+    final NDArray cProjBias;   // [C]
+
+    Mlp(NDArray cFcWeight, NDArray cFcBias, NDArray cProjWeight, NDArray cProjBias) {
+        this.cFcWeight = cFcWeight;
+        this.cFcBias = cFcBias;
+        this.cProjWeight = cProjWeight;
+        this.cProjBias = cProjBias;
+    }
+
+    NDArray forward(NDArray x) {
+        return Ops.linear(Ops.gelu(Ops.linear(x, cFcWeight, cFcBias)), cProjWeight, cProjBias);
+    }
+}

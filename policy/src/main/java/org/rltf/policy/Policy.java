@@ -1,0 +1,222 @@
+package org.rltf.policy;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The language model generators sample from and the learner trains: a {@link GptModel} on one
+ * device, its {@link Tokenizer}, sampling, and the checkpoint format.
+ *
+ * <p>Not thread-safe for concurrent use: sampling, weight switches, saving and training steps
+ * synchronize on the instance, so a weight switch never lands in the middle of a batch.
+ */
+public final class Policy implements AutoCloseable {
+    static { PolicyRuntime.configureOffline(); }
+
+    private final ModelConfig config;
+    private final Tokenizer tokenizer;
+    private final Device device;
+    private final GptModel model;
+    private volatile String checkpointSha256;
+
+    private Policy(ModelConfig config, Tokenizer tokenizer, Device device, Map<String, Safetensors.Tensor> weights, String sha) {
+        if (!config.tokenizerKind().equals(tokenizer.kind())) {
+            throw new IllegalArgumentException("model config says tokenizer kind '" + config.tokenizerKind() + "' but the tokenizer is '" + tokenizer.kind() + "'");
+        }
+        if (config.vocabSize() < tokenizer.vocabSize()) {
+            throw new IllegalArgumentException("model vocabSize " + config.vocabSize() + " is smaller than the tokenizer's " + tokenizer.vocabSize());
+        }
+        this.config = config;
+        this.tokenizer = tokenizer;
+        this.device = device;
+        this.model = new GptModel(config, PolicyRuntime.engine().newBaseManager(device), weights);
+        this.checkpointSha256 = sha;
+    }
+
+    /** A freshly initialised model (nanoGPT's scheme, seeded) on the default device. */
+    public static Policy create(ModelConfig config, Tokenizer tokenizer, long seed) {
+        return create(config, tokenizer, seed, PolicyRuntime.defaultDevice());
+    }
+
+    public static Policy create(ModelConfig config, Tokenizer tokenizer, long seed, Device device) {
+        return new Policy(config, tokenizer, device, GptModel.initialWeights(config, seed), null);
+    }
+
+    /** Loads a checkpoint directory after checking every file against its manifest. */
+    public static Policy load(Path checkpointDir) {
+        return load(checkpointDir, null, PolicyRuntime.defaultDevice());
+    }
+
+    /**
+     * @param expectedSha256 the digest the directory must have (e.g. from a Checkpoint event), or null
+     */
+    public static Policy load(Path checkpointDir, String expectedSha256, Device device) {
+        Checkpoints.Verified v = Checkpoints.readVerified(checkpointDir, expectedSha256);
+        ModelConfig config = parseConfig(v);
+        Tokenizer tokenizer = tokenizerOf(v, config);
+        return new Policy(config, tokenizer, device, parseWeights(v), v.sha256());
+    }
+
+    /** Checks the checkpoint, then switches to its weights in place (same architecture and tokenizer required). */
+    public void loadWeights(Path checkpointDir) {
+        loadWeights(checkpointDir, null);
+    }
+
+    public synchronized void loadWeights(Path checkpointDir, String expectedSha256) {
+        Checkpoints.Verified v = Checkpoints.readVerified(checkpointDir, expectedSha256);
+        ModelConfig other = parseConfig(v);
+        if (!other.equals(config)) {
+            throw new CheckpointException("checkpoint " + checkpointDir + " is a different model (" + other + ") than this policy (" + config + ")");
+        }
+        if (tokenizer instanceof HfTokenizer) {
+            if (!Arrays.equals(v.require(HfTokenizer.FILE_NAME), ((HfTokenizer) tokenizer).fileBytes())) {
+                throw new CheckpointException("checkpoint " + checkpointDir + " has a different tokenizer.json than this policy");
+            }
+        }
+        model.replaceWeights(parseWeights(v));
+        checkpointSha256 = v.sha256();
+    }
+
+    private static ModelConfig parseConfig(Checkpoints.Verified v) {
+        try {
+            return ModelConfig.fromJson(new String(v.require(Checkpoints.CONFIG), StandardCharsets.UTF_8));
+        } catch (IllegalArgumentException e) {
+            throw new CheckpointException("checkpoint " + v.dir() + ": bad config.json: " + e.getMessage(), e);
+        }
+    }
+
+    private static Tokenizer tokenizerOf(Checkpoints.Verified v, ModelConfig config) {
+        switch (config.tokenizerKind()) {
+            case ByteTokenizer.KIND:
+                return Tokenizer.bytes();
+            case HfTokenizer.KIND:
+                return HfTokenizer.fromBytes(v.require(HfTokenizer.FILE_NAME), null, v.dir().resolve(HfTokenizer.FILE_NAME).toString());
+            default:
+                throw new CheckpointException("checkpoint " + v.dir() + ": unknown tokenizer kind '" + config.tokenizerKind() + "'");
+        }
+    }
+
+    private static Map<String, Safetensors.Tensor> parseWeights(Checkpoints.Verified v) {
+        try {
+            return Safetensors.read(v.require(Checkpoints.WEIGHTS), v.dir().resolve(Checkpoints.WEIGHTS).toString()).tensors();
+        } catch (IllegalArgumentException e) {
+            throw new CheckpointException("checkpoint " + v.dir() + ": " + e.getMessage(), e);
+        }
+    }
+
+    public ModelConfig config() { return config; }
+
+    public Tokenizer tokenizer() { return tokenizer; }
+
+    public Device device() { return device; }
+
+    /** Digest of the checkpoint these weights were last loaded from or saved to; null for fresh or since-trained weights. */
+    public String checkpointSha256() { return checkpointSha256; }
+
+    /**
+     * Samples one completion per prompt, batched, with a KV cache. Prompts longer than
+     * {@code context - maxNewTokens} keep their last tokens; an empty prompt is conditioned on eos.
+     * Row i draws from a generator seeded {@code params.seed() + i}.
+     */
+    public List<Completion> sample(List<int[]> prompts, SamplingParams params) {
+        return sample(prompts, params, Set.of());
+    }
+
+    /**
+     * As {@link #sample(List, SamplingParams)}, never choosing a token in {@code suppressedTokens}
+     * (e.g. eos, to force full-length rows in a benchmark). Reported log-probabilities are still
+     * those of the model's unmodified distribution.
+     */
+    public synchronized List<Completion> sample(List<int[]> prompts, SamplingParams params, Set<Integer> suppressedTokens) {
+        return new Sampler(model, tokenizer).sample(model.manager(), prompts, params, suppressedTokens);
+    }
+
+    /** Encodes each prompt text and samples. */
+    public List<Completion> sampleText(List<String> prompts, SamplingParams params) {
+        return sample(prompts.stream().map(tokenizer::encode).toList(), params);
+    }
+
+    /** Next-token logits at every position of {@code ids} ([T][vocab]), no gradient; for tests and tools. */
+    public synchronized float[][] logits(int[] ids) {
+        if (ids.length == 0 || ids.length > config.context()) throw new IllegalArgumentException("need 1.." + config.context() + " ids, got " + ids.length);
+        try (Ops.AutoCloseableGrad g = Ops.grad(false); NDManager step = model.manager().newSubManager()) {
+            long[] l = Arrays.stream(ids).asLongStream().toArray();
+            NDArray h = model.hidden(step.create(l, new Shape(1, ids.length)), step.arange(0, ids.length, 1, DataType.INT64),
+                    model.causalMask(0, ids.length, step), null, 0, step);
+            float[] flat = model.logits(h).toFloatArray();
+            float[][] out = new float[ids.length][];
+            for (int t = 0; t < ids.length; t++) out[t] = Arrays.copyOfRange(flat, t * config.vocabSize(), (t + 1) * config.vocabSize());
+            return out;
+        }
+    }
+
+    /** Writes a checkpoint directory (must not exist or be empty) and returns its digest. */
+    public synchronized CheckpointInfo save(Path dir) {
+        CheckpointInfo info = Checkpoints.write(dir, this::writeFiles);
+        checkpointSha256 = info.sha256();
+        return info;
+    }
+
+    /** Writes config.json, model.safetensors and the tokenizer's file into {@code dir} (no manifest). */
+    synchronized void writeFiles(Path dir) throws IOException {
+        Files.writeString(dir.resolve(Checkpoints.CONFIG), config.toJson());
+        Safetensors.write(dir.resolve(Checkpoints.WEIGHTS), model.snapshot(), Map.of("format", "pt", "producer", "rltf", "layout", "nanogpt"));
+        tokenizer.writeTo(dir);
+    }
+
+    /**
+     * Writes the weights as a Hugging Face GPT-2 safetensors file: no {@code transformer.} prefix and
+     * Conv1D layout (c_attn, c_proj, c_fc weights stored (in, out)), as {@link Gpt2Weights} reads.
+     */
+    public synchronized void exportGpt2(Path file) throws IOException {
+        Safetensors.write(file, Gpt2Weights.toHuggingFace(model.snapshot()), Map.of("format", "pt"));
+    }
+
+    /**
+     * A policy from GPT-2 weights saved by another tool (Hugging Face or nanoGPT names, Conv1D or
+     * Linear layout, see {@link Gpt2Weights}). Only the GPT-2 architecture is supported (no Llama).
+     * Note GPT-2 itself uses the tanh approximation of GELU; this model uses the exact GELU, so
+     * imported GPT-2 logits differ slightly (|gelu - gelu_tanh| < 5e-4 per activation).
+     */
+    public static Policy importGpt2(Path safetensorsFile, ModelConfig config, Tokenizer tokenizer) {
+        return importGpt2(safetensorsFile, config, tokenizer, PolicyRuntime.defaultDevice());
+    }
+
+    public static Policy importGpt2(Path safetensorsFile, ModelConfig config, Tokenizer tokenizer, Device device) {
+        Map<String, Safetensors.Tensor> weights;
+        try {
+            weights = Gpt2Weights.fromForeign(Safetensors.read(safetensorsFile).tensors(), config);
+        } catch (IOException e) {
+            throw new CheckpointException("cannot read " + safetensorsFile + ": " + e.getMessage(), e);
+        } catch (IllegalArgumentException e) {
+            throw new CheckpointException(safetensorsFile + ": " + e.getMessage(), e);
+        }
+        return new Policy(config, tokenizer, device, weights, null);
+    }
+
+    GptModel model() { return model; }
+
+    void markTrained() { checkpointSha256 = null; }
+
+    @Override
+    public synchronized void close() {
+        model.close();
+    }
+
+    @Override
+    public String toString() {
+        return "Policy(" + config + ", " + tokenizer + ", " + device + (checkpointSha256 == null ? "" : ", " + checkpointSha256) + ")";
+    }
+}

@@ -1,0 +1,67 @@
+package org.rltf.policy;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+
+import java.util.Locale;
+
+/**
+ * Process-wide settings of the model runtime. DJL must be told to stay offline before anything
+ * touches {@link Engine}: without {@code ai.djl.offline} it may try to download a native library or
+ * call home, and the tokenizers jar registers a second engine that must not become the default.
+ * Every entry class of this module calls {@link #configureOffline()} from its static initializer,
+ * so the properties are in place whichever class a caller touches first.
+ */
+public final class PolicyRuntime {
+    /** System property choosing the device: {@code auto} (default: GPU when the engine sees one), {@code cpu}, {@code gpu}, {@code gpu(N)}. */
+    public static final String DEVICE_PROPERTY = "rltf.policy.device";
+
+    static { configureOffline(); }
+
+    private PolicyRuntime() {}
+
+    /** Sets the offline/engine properties unless the caller already set them. Idempotent. */
+    public static void configureOffline() {
+        setIfAbsent("ai.djl.offline", "true");
+        setIfAbsent("ai.djl.default_engine", "PyTorch");
+        setIfAbsent("OPT_OUT_TRACKING", "true");
+    }
+
+    private static void setIfAbsent(String key, String value) {
+        if (System.getProperty(key) == null) System.setProperty(key, value);
+    }
+
+    /** The PyTorch engine (loads the bundled native library on first use; never downloads). */
+    public static Engine engine() {
+        configureOffline();
+        return Engine.getEngine("PyTorch");
+    }
+
+    /** The device chosen at start-up: {@value #DEVICE_PROPERTY} when set, else the first GPU the engine reports, else the CPU. */
+    public static Device defaultDevice() {
+        String spec = System.getProperty(DEVICE_PROPERTY, "auto").trim().toLowerCase(Locale.ROOT);
+        Engine engine = engine();
+        switch (spec) {
+            case "auto":
+                return engine.getGpuCount() > 0 ? Device.gpu() : Device.cpu();
+            case "cpu":
+                return Device.cpu();
+            case "gpu":
+                requireGpu(engine, spec);
+                return Device.gpu();
+            default:
+                if (spec.matches("gpu\\(\\d+\\)")) {
+                    requireGpu(engine, spec);
+                    return Device.gpu(Integer.parseInt(spec.substring(4, spec.length() - 1)));
+                }
+                throw new IllegalArgumentException(DEVICE_PROPERTY + "=" + spec + ": expected auto, cpu, gpu or gpu(N)");
+        }
+    }
+
+    private static void requireGpu(Engine engine, String spec) {
+        if (engine.getGpuCount() == 0) {
+            throw new IllegalArgumentException(DEVICE_PROPERTY + "=" + spec + " but the PyTorch engine reports no GPU"
+                    + " (is the CUDA flavour of pytorch-native on the class path? build with -Pcuda)");
+        }
+    }
+}

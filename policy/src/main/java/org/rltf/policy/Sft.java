@@ -1,0 +1,118 @@
+package org.rltf.policy;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * Supervised warm-up: token cross-entropy on reference completions, i.e. {@link PolicyTrainer#accumulate}
+ * with weight 1/N on each completion token (N = completion tokens in the optimizer step's batch) and
+ * the prompt masked out. Examples are drawn without replacement from a seeded shuffle, reshuffled
+ * each epoch; on the CPU two runs with the same seed, data and thread count give identical weights.
+ */
+public final class Sft {
+    private static final Logger LOG = LoggerFactory.getLogger(Sft.class);
+
+    static { PolicyRuntime.configureOffline(); }
+
+    private Sft() {}
+
+    /**
+     * @param steps          optimizer steps
+     * @param batchSize      examples per optimizer step
+     * @param microBatchSize examples per forward/backward pass (gradients are accumulated); bounds memory
+     * @param trainer        AdamW settings
+     * @param seed           shuffling seed
+     * @param logEvery       log the loss every this many steps (0 = never)
+     */
+    public record Options(int steps, int batchSize, int microBatchSize, TrainerConfig trainer, long seed, int logEvery) {
+        public Options {
+            if (steps < 1) throw new IllegalArgumentException("steps must be >= 1, got " + steps);
+            if (batchSize < 1) throw new IllegalArgumentException("batchSize must be >= 1, got " + batchSize);
+            if (microBatchSize < 1) throw new IllegalArgumentException("microBatchSize must be >= 1, got " + microBatchSize);
+        }
+
+        public static Options of(int steps, int batchSize, double lr, long seed) {
+            return new Options(steps, batchSize, batchSize, TrainerConfig.defaults().withLr(lr).withWarmupSteps(Math.min(100, steps / 10)).withSeed(seed), seed, 0);
+        }
+    }
+
+    /** Mean per-token loss of each step, and totals. */
+    public record Result(List<Double> losses, long steps, long completionTokens, double seconds) {
+        public double finalLoss() { return losses.isEmpty() ? Double.NaN : losses.get(losses.size() - 1); }
+
+        public double tokensPerSecond() { return seconds > 0 ? completionTokens / seconds : Double.NaN; }
+    }
+
+    /** Trains {@code policy} in place with a trainer of its own (closed at the end). */
+    public static Result run(List<SftExample> examples, Policy policy, Options options) {
+        try (PolicyTrainer trainer = new PolicyTrainer(policy, options.trainer())) {
+            return run(examples, trainer, policy.tokenizer(), policy.config().context(), options);
+        }
+    }
+
+    /** Trains with an existing trainer (a learner's, whose optimizer state carries on afterwards). */
+    public static Result run(List<SftExample> examples, PolicyTrainer trainer, Tokenizer tokenizer, int context, Options options) {
+        if (examples.isEmpty()) throw new IllegalArgumentException("no SFT examples");
+        List<int[][]> encoded = new ArrayList<>(examples.size());
+        for (SftExample e : examples) encoded.add(encode(e, tokenizer, context));
+        Random rng = new Random(options.seed());
+        List<Integer> order = new ArrayList<>();
+        int cursor = 0;
+        List<Double> losses = new ArrayList<>();
+        long tokens = 0;
+        long start = System.nanoTime();
+        for (int s = 0; s < options.steps(); s++) {
+            List<int[][]> batch = new ArrayList<>(options.batchSize());
+            for (int b = 0; b < options.batchSize(); b++) {
+                if (cursor == order.size()) {
+                    order.clear();
+                    for (int i = 0; i < encoded.size(); i++) order.add(i);
+                    Collections.shuffle(order, rng);
+                    cursor = 0;
+                }
+                batch.add(encoded.get(order.get(cursor++)));
+            }
+            int n = batch.stream().mapToInt(x -> x[1].length).sum();
+            float w = 1f / n;
+            double loss = 0;
+            for (int from = 0; from < batch.size(); from += options.microBatchSize()) {
+                List<TokenSequence> micro = new ArrayList<>();
+                for (int[][] x : batch.subList(from, Math.min(batch.size(), from + options.microBatchSize()))) {
+                    float[] weights = new float[x[1].length];
+                    Arrays.fill(weights, w);
+                    micro.add(new TokenSequence(x[0], x[1], weights));
+                }
+                loss += trainer.accumulate(micro);
+            }
+            StepStats st = trainer.step();
+            losses.add(loss);
+            tokens += n;
+            if (options.logEvery() > 0 && (st.step() % options.logEvery() == 0 || s == options.steps() - 1)) {
+                LOG.info("sft step {} loss {} grad-norm {} lr {}", st.step(), String.format("%.4f", loss), String.format("%.3f", st.gradNorm()),
+                        String.format("%.2e", st.lr()));
+            }
+        }
+        return new Result(losses, options.steps(), tokens, (System.nanoTime() - start) / 1e9);
+    }
+
+    /**
+     * Prompt and completion (+ eos) token ids fitted into the context: the prompt keeps its last
+     * tokens, at least a quarter of the context when it is that long; the completion is cut at the
+     * end if it still does not fit (then it has no eos).
+     */
+    static int[][] encode(SftExample e, Tokenizer tokenizer, int context) {
+        int[] p = tokenizer.encode(e.prompt());
+        int[] c0 = tokenizer.encode(e.completion());
+        int[] c = Arrays.copyOf(c0, c0.length + 1);
+        c[c0.length] = tokenizer.eosId();
+        int promptKeep = Math.min(p.length, Math.max(context - c.length, context / 4));
+        int compKeep = Math.min(c.length, context - Math.max(promptKeep, 1));
+        return new int[][] {Arrays.copyOfRange(p, p.length - promptKeep, p.length), Arrays.copyOf(c, compKeep)};
+    }
+}

@@ -1,0 +1,160 @@
+package org.rltf.schemas;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+
+/**
+ * Creates a run's topics, idempotently: topics that exist are left as they are (and checked for
+ * co-partitioning), missing ones are created with the layout of {@link TopicLayoutConfig}.
+ *
+ * <ul>
+ *   <li>problems: compacted (the latest version of each problem wins);</li>
+ *   <li>samples, feedback, experience: the same partition count, delete policy with no time or size limit;</li>
+ *   <li>checkpoints, learner-steps, evaluations: {@code topics.log.partitions} (1) partitions, kept whole;</li>
+ *   <li>dead-letter: {@code topics.log.partitions}, retention {@code topics.dead.letter.retention.ms}.</li>
+ * </ul>
+ */
+public final class TopicAdmin implements AutoCloseable {
+    private static final long TIMEOUT_MS = 60_000;
+
+    private final Admin admin;
+    private final boolean ownsAdmin;
+    private final TopicLayoutConfig layout;
+
+    /** Uses {@code admin} (not closed by {@link #close()}) and the given layout. */
+    public TopicAdmin(Admin admin, TopicLayoutConfig layout) {
+        this(admin, false, layout);
+    }
+
+    private TopicAdmin(Admin admin, boolean ownsAdmin, TopicLayoutConfig layout) {
+        this.admin = admin;
+        this.ownsAdmin = ownsAdmin;
+        this.layout = layout;
+    }
+
+    /** An admin client built from {@code config} (needs {@code bootstrap.servers}); the layout from the same map. */
+    public static TopicAdmin create(Map<String, ?> config) {
+        return new TopicAdmin(Admin.create(ClientConfigs.admin(config)), true, new TopicLayoutConfig(config));
+    }
+
+    public Admin admin() { return admin; }
+
+    public TopicLayoutConfig layout() { return layout; }
+
+    /** The topics of a run as this layout creates them. */
+    public List<NewTopic> newTopics(Topics topics) {
+        Optional<Short> rf = layout.replicationFactor() == -1 ? Optional.empty() : Optional.of(layout.replicationFactor());
+        String retention = Long.toString(layout.retentionMs());
+        Map<String, String> kept = Map.of(
+                TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE,
+                TopicConfig.RETENTION_MS_CONFIG, retention,
+                TopicConfig.RETENTION_BYTES_CONFIG, "-1");
+        List<NewTopic> result = new ArrayList<>();
+        result.add(new NewTopic(topics.problems(), Optional.of(layout.partitions()), rf)
+                .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
+        for (String t : List.of(topics.samples(), topics.feedback(), topics.experience()))
+            result.add(new NewTopic(t, Optional.of(layout.partitions()), rf).configs(kept));
+        for (String t : List.of(topics.checkpoints(), topics.learnerSteps(), topics.evaluations()))
+            result.add(new NewTopic(t, Optional.of(layout.logPartitions()), rf).configs(kept));
+        result.add(new NewTopic(topics.deadLetter(), Optional.of(layout.logPartitions()), rf).configs(Map.of(
+                TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE,
+                TopicConfig.RETENTION_MS_CONFIG, Long.toString(layout.deadLetterRetentionMs()),
+                TopicConfig.RETENTION_BYTES_CONFIG, "-1")));
+        return result;
+    }
+
+    /** {@link #createRun(Topics)} for {@code Topics.forRun(run)}. */
+    public Set<String> createRun(String run) {
+        return createRun(Topics.forRun(run));
+    }
+
+    /**
+     * Creates whatever topics of the run are missing and returns their names. Throws {@link IllegalStateException}
+     * if samples, feedback and experience exist with different partition counts (the join would be wrong).
+     */
+    public Set<String> createRun(Topics topics) {
+        Set<String> created = createIfMissing(admin, newTopics(topics));
+        Map<String, TopicDescription> described = describe(List.of(topics.samples(), topics.feedback(), topics.experience()));
+        Set<Integer> counts = new HashSet<>();
+        described.values().forEach(d -> counts.add(d.partitions().size()));
+        if (counts.size() != 1)
+            throw new IllegalStateException("Topics of run '" + topics.run() + "' are not co-partitioned: "
+                    + describedCounts(described) + "; samples, feedback and experience need the same partition count");
+        return created;
+    }
+
+    /** Deletes every topic of the run that exists. */
+    public void deleteRun(Topics topics) {
+        for (String t : topics.all()) {
+            try {
+                admin.deleteTopics(List.of(t)).all().get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) throw new KafkaException("Could not delete " + t, e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new KafkaException("Interrupted while deleting " + t, e);
+            } catch (TimeoutException e) {
+                throw new KafkaException("Timed out deleting " + t, e);
+            }
+        }
+    }
+
+    /** Creates each topic that does not exist yet; returns the names it created. Shared with the schema registry. */
+    public static Set<String> createIfMissing(Admin admin, List<NewTopic> topics) {
+        Set<String> created = new HashSet<>();
+        var result = admin.createTopics(topics);
+        for (var e : result.values().entrySet()) {
+            try {
+                e.getValue().get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
+                created.add(e.getKey());
+            } catch (ExecutionException ex) {
+                if (!(ex.getCause() instanceof TopicExistsException))
+                    throw new KafkaException("Could not create topic " + e.getKey() + ": " + ex.getCause().getMessage(), ex.getCause());
+            } catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+                throw new KafkaException("Interrupted while creating topic " + e.getKey(), ex);
+            } catch (TimeoutException ex) {
+                throw new KafkaException("Timed out creating topic " + e.getKey() + " after " + TIMEOUT_MS + " ms", ex);
+            }
+        }
+        return created;
+    }
+
+    private Map<String, TopicDescription> describe(List<String> names) {
+        try {
+            return admin.describeTopics(names).allTopicNames().get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            throw new KafkaException("Could not describe " + names + ": " + e.getCause().getMessage(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KafkaException("Interrupted while describing " + names, e);
+        } catch (TimeoutException e) {
+            throw new KafkaException("Timed out describing " + names, e);
+        }
+    }
+
+    private static String describedCounts(Map<String, TopicDescription> described) {
+        StringBuilder sb = new StringBuilder();
+        described.forEach((name, d) -> sb.append(sb.length() == 0 ? "" : ", ").append(name).append('=').append(d.partitions().size()));
+        return sb.toString();
+    }
+
+    @Override public void close() {
+        if (ownsAdmin) admin.close();
+    }
+}

@@ -1,0 +1,130 @@
+package org.rltf.schemas.serde;
+
+import java.io.IOException;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+
+import org.apache.avro.Schema;
+import org.apache.avro.SchemaCompatibility;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericDatumReader;
+import org.apache.avro.io.BinaryDecoder;
+import org.apache.avro.io.DatumReader;
+import org.apache.avro.io.DecoderFactory;
+import org.apache.avro.specific.SpecificData;
+import org.apache.avro.specific.SpecificDatumReader;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.serialization.Deserializer;
+
+/**
+ * Reads Confluent's wire format: checks the magic byte, fetches the writer's schema by id from the registry
+ * (cached), and resolves it to the reader's schema (the target class's, so older and newer compatible writers both
+ * read). Every way the bytes can be wrong has its own exception: {@link WrongMagicByteException},
+ * {@link UnknownSchemaIdException}, {@link MalformedRecordException} (truncated or garbled Avro, trailing bytes),
+ * {@link IncompatibleSchemaException} (writer schema cannot be read as the target class). A registry that cannot
+ * be reached throws {@link SchemaRegistryException}, which is not about the record.
+ *
+ * <p>Thread-safe.
+ */
+public class AvroDeserializer<T> implements Deserializer<T> {
+    private final Class<T> type;
+    private SchemaRegistryClient client;
+    private boolean ownsClient;
+    private boolean specificReader;
+    private final Map<Integer, DatumReader<T>> readers = new ConcurrentHashMap<>();
+
+    /** Returns the class the writer's schema names (specific.avro.reader=true) or GenericRecord; {@link #configure} must follow. */
+    public AvroDeserializer() {
+        this.type = null;
+    }
+
+    /** Returns {@code type}, a generated Avro class; {@link #configure} must follow. */
+    public AvroDeserializer(Class<T> type) {
+        this.type = Objects.requireNonNull(type);
+    }
+
+    /** Returns {@code type}, using (and not closing) {@code client}. */
+    public AvroDeserializer(Class<T> type, SchemaRegistryClient client) {
+        this.type = Objects.requireNonNull(type);
+        this.client = Objects.requireNonNull(client);
+    }
+
+    /** Configured at once with its own registry client. */
+    public AvroDeserializer(Class<T> type, Map<String, ?> config, boolean isKey) {
+        this.type = Objects.requireNonNull(type);
+        configure(config, isKey);
+    }
+
+    @Override public void configure(Map<String, ?> configs, boolean isKey) {
+        AvroSerdeConfig config = new AvroSerdeConfig(configs);
+        this.specificReader = config.specificAvroReader();
+        if (client == null) {
+            client = SchemaRegistryClient.create(config);
+            ownsClient = true;
+        }
+    }
+
+    @Override public T deserialize(String topic, byte[] data) {
+        if (data == null) return null;
+        if (client == null) throw new IllegalStateException("AvroDeserializer used before configure()");
+        if (data.length == 0 || data[0] != AvroSerializer.MAGIC_BYTE)
+            throw new WrongMagicByteException("Record on " + topic + " is not in the Confluent wire format: "
+                    + (data.length == 0 ? "it is empty" : String.format("magic byte 0x%02x, expected 0x00", data[0] & 0xff)));
+        if (data.length < 5)
+            throw new MalformedRecordException("Record on " + topic + " has " + data.length
+                    + " bytes, fewer than the 5-byte header (magic byte + schema id)", null);
+        int id = ((data[1] & 0xff) << 24) | ((data[2] & 0xff) << 16) | ((data[3] & 0xff) << 8) | (data[4] & 0xff);
+        DatumReader<T> reader = readers.get(id);
+        if (reader == null) {
+            reader = readerFor(id, topic);
+            readers.put(id, reader);
+        }
+        BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(data, 5, data.length - 5, null);
+        T value;
+        try {
+            value = reader.read(null, decoder);
+        } catch (IOException | RuntimeException e) {
+            throw new MalformedRecordException("Record on " + topic + " with schema id " + id
+                    + " is not valid Avro for that schema (" + e.getClass().getSimpleName() + ": " + e.getMessage() + ")", e);
+        }
+        try {
+            if (!decoder.isEnd())
+                throw new MalformedRecordException("Record on " + topic + " with schema id " + id
+                        + " has bytes left after the end of the record", null);
+        } catch (IOException e) {
+            throw new MalformedRecordException("Record on " + topic + " could not be checked for trailing bytes", e);
+        }
+        return value;
+    }
+
+    @SuppressWarnings("unchecked")
+    private DatumReader<T> readerFor(int id, String topic) {
+        Schema writer;
+        try {
+            writer = client.getSchemaById(id);
+        } catch (SchemaRegistryException e) {
+            if (e.errorCode() == SchemaRegistryException.SCHEMA_NOT_FOUND)
+                throw new UnknownSchemaIdException(id, "Record on " + topic + " names schema id " + id
+                        + ", which the registry does not have: " + e.registryMessage(), e);
+            throw e;
+        }
+        Class<?> target = type;
+        if (target == null && specificReader) target = SpecificData.get().getClass(writer);
+        if (target == null || !SpecificRecord.class.isAssignableFrom(target))
+            return (DatumReader<T>) new GenericDatumReader<>(writer, writer, GenericData.get());
+        SpecificData data = SpecificData.getForClass(target);
+        Schema reader = data.getSchema(target);
+        var compatibility = SchemaCompatibility.checkReaderWriterCompatibility(reader, writer);
+        if (compatibility.getType() != SchemaCompatibility.SchemaCompatibilityType.COMPATIBLE)
+            throw new IncompatibleSchemaException("Record on " + topic + " was written with schema id " + id
+                    + " (" + writer.getFullName() + "), which " + target.getName() + " cannot read: " + compatibility.getDescription());
+        return new SpecificDatumReader<>(writer, reader, data);
+    }
+
+    public Class<T> type() { return type; }
+
+    @Override public void close() {
+        if (ownsClient && client != null) client.close();
+    }
+}

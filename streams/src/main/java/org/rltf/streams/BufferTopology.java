@@ -1,0 +1,142 @@
+package org.rltf.streams;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.JoinWindows;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.Repartitioned;
+import org.apache.kafka.streams.kstream.StreamJoined;
+import org.apache.kafka.streams.state.Stores;
+import org.rltf.events.Experience;
+import org.rltf.events.Feedback;
+import org.rltf.events.Sample;
+import org.rltf.schemas.Topics;
+import org.rltf.schemas.serde.AvroSerdes;
+
+/**
+ * The online buffer's topology (ARCHITECTURE.md "The online buffer"):
+ *
+ * <pre>
+ *  samples ------------------------------------+
+ *                                              +-- join (window buffer.join.window.ms, grace buffer.grace.ms)
+ *  feedback -- drop + count SANDBOX_ERROR -----+      Rewards.experience (sections 1-3)
+ *                                                        |
+ *                      [greedy | group-mean] re-key by problem id -- repartition -- BaselineProcessor (section 4)
+ *                      [none]                baseline 0
+ *                                                        |
+ *                          experience-buffer window store (retention buffer.horizon.ms) -- experience topic
+ * </pre>
+ *
+ * samples and feedback are both keyed by sample id and must have the same partition count (co-partitioned; the
+ * run's topic layout guarantees it). Every time is a record timestamp: the join window, the store's retention and
+ * the baseline waits all run on stream time, so replaying the topics reproduces the buffer.
+ */
+public final class BufferTopology {
+    /** The windowed store of experiences the learner queries ({@link OnlineBuffer#snapshot}). */
+    public static final String STORE = "experience-buffer";
+    /** Count of SANDBOX_ERROR feedback per problem id. */
+    public static final String SANDBOX_ERROR_STORE = "sandbox-errors";
+    static final String PENDING_STORE = "baseline-pending";
+    static final String GREEDY_STORE = "baseline-greedy-rewards";
+    static final String GROUP_STORE = "baseline-group-stats";
+    static final String JOIN_STORE = "sample-feedback-join";
+    static final String BY_PROBLEM = "experience-by-problem";
+
+    private BufferTopology() {}
+
+    /** The serdes of the events the topology reads, stores and writes. */
+    public record EventSerdes(Serde<Sample> sample, Serde<Feedback> feedback, Serde<Experience> experience) {
+        public EventSerdes {
+            Objects.requireNonNull(sample, "sample");
+            Objects.requireNonNull(feedback, "feedback");
+            Objects.requireNonNull(experience, "experience");
+        }
+
+        /** Confluent-wire-format Avro serdes; {@code serdeConfig} needs {@code schema.registry.url}. */
+        public static EventSerdes avro(Map<String, ?> serdeConfig) {
+            return new EventSerdes(AvroSerdes.serde(Sample.class, serdeConfig, false),
+                    AvroSerdes.serde(Feedback.class, serdeConfig, false),
+                    AvroSerdes.serde(Experience.class, serdeConfig, false));
+        }
+    }
+
+    /** The topology of {@code run} with Avro serdes configured from {@code serdeConfig} (schema.registry.url). */
+    public static Topology build(String run, BufferConfig buffer, RewardConfig rewards, Map<String, ?> serdeConfig) {
+        return build(run, buffer, rewards, EventSerdes.avro(serdeConfig));
+    }
+
+    public static Topology build(String run, BufferConfig buffer, RewardConfig rewards, EventSerdes serdes) {
+        Topics topics = Topics.forRun(run);
+        Serde<String> keys = Serdes.String();
+        StreamsBuilder builder = new StreamsBuilder();
+
+        KStream<String, Sample> samples = builder.stream(topics.samples(),
+                Consumed.with(keys, serdes.sample()).withName("samples"));
+
+        builder.addStateStore(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(SANDBOX_ERROR_STORE), keys, Serdes.Long()).withCachingDisabled());
+        KStream<String, Feedback> feedback = builder.stream(topics.feedback(),
+                        Consumed.with(keys, serdes.feedback()).withName("feedback"))
+                .processValues(() -> new SandboxErrorFilter(SANDBOX_ERROR_STORE), Named.as("drop-sandbox-errors"),
+                        SANDBOX_ERROR_STORE);
+
+        // Inner KStream-KStream joins emit as soon as both sides are there; grace only bounds out-of-order arrival.
+        JoinWindows window = JoinWindows.ofTimeDifferenceAndGrace(Duration.ofMillis(buffer.joinWindowMs()),
+                Duration.ofMillis(buffer.graceMs()));
+        KStream<String, Experience> rewarded = samples.join(feedback,
+                (sample, verdict) -> Rewards.experience(sample, verdict, 0f, rewards), window,
+                StreamJoined.with(keys, serdes.sample(), serdes.feedback())
+                        .withName("sample-feedback").withStoreName(JOIN_STORE));
+
+        KStream<String, Experience> baselined = switch (rewards.baseline()) {
+            case RewardConfig.BASELINE_NONE -> rewarded;
+            case RewardConfig.BASELINE_GREEDY -> byProblem(builder, rewarded, buffer, serdes,
+                    BaselineProcessor.Mode.GREEDY);
+            case RewardConfig.BASELINE_GROUP_MEAN -> byProblem(builder, rewarded, buffer, serdes,
+                    BaselineProcessor.Mode.GROUP_MEAN);
+            default -> throw new IllegalArgumentException("Unknown baseline mode '" + rewards.baseline() + "'");
+        };
+
+        // A window store rather than a windowed aggregation: each experience is a point in event time, so the
+        // window is 1 ms and the retention (the horizon) is what matters. Caching off, or interactive queries
+        // return windows the store has already expired.
+        builder.addStateStore(Stores.windowStoreBuilder(
+                Stores.persistentWindowStore(STORE, Duration.ofMillis(buffer.horizonMs()), Duration.ofMillis(1), false),
+                keys, serdes.experience()).withCachingDisabled());
+        baselined.processValues(BufferWriter::new, Named.as("buffer-writer"), STORE)
+                .to(topics.experience(), Produced.with(keys, serdes.experience()).withName("experience"));
+        return builder.build();
+    }
+
+    private static KStream<String, Experience> byProblem(StreamsBuilder builder, KStream<String, Experience> rewarded,
+                                                         BufferConfig buffer, EventSerdes serdes,
+                                                         BaselineProcessor.Mode mode) {
+        Serde<String> keys = Serdes.String();
+        builder.addStateStore(Stores.timestampedKeyValueStoreBuilder(
+                Stores.persistentTimestampedKeyValueStore(PENDING_STORE), keys, serdes.experience())
+                .withCachingDisabled());
+        String store = mode == BaselineProcessor.Mode.GREEDY ? GREEDY_STORE : GROUP_STORE;
+        if (mode == BaselineProcessor.Mode.GREEDY)
+            builder.addStateStore(Stores.keyValueStoreBuilder(
+                    Stores.persistentKeyValueStore(GREEDY_STORE), keys, Serdes.Float()).withCachingDisabled());
+        else
+            builder.addStateStore(Stores.keyValueStoreBuilder(
+                    Stores.persistentKeyValueStore(GROUP_STORE), keys, BaselineProcessor.GroupStats.serde())
+                    .withCachingDisabled());
+        // The baseline of a sample depends on other samples of its problem, which live on other partitions of
+        // the sample-id-keyed topics: re-key by problem id so one task sees a problem's whole group.
+        return rewarded
+                .selectKey((sampleId, e) -> e.getProblemId(), Named.as("key-by-problem"))
+                .repartition(Repartitioned.with(keys, serdes.experience()).withName(BY_PROBLEM))
+                .process(() -> new BaselineProcessor(mode, buffer), Named.as("baseline"), PENDING_STORE, store);
+    }
+}

@@ -1,0 +1,237 @@
+package org.rltf.streams;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
+import org.apache.kafka.streams.kstream.Windowed;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+import org.apache.kafka.streams.state.ReadOnlyWindowStore;
+import org.rltf.events.Experience;
+import org.rltf.schemas.Topics;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The online buffer, embedded in the learner: runs {@link BufferTopology} in this JVM and answers snapshots from
+ * its windowed store by interactive query (no network hop). One instance reads all partitions; several instances
+ * of one application would each see only their own partitions' experiences.
+ *
+ * <p>A snapshot holds the newest {@code buffer.capacity} experiences that are inside the horizon (event time,
+ * relative to the newest record in the store, never the wall clock) and at most {@code buffer.max.policy.lag}
+ * versions behind the learner's current version; ordered by event time then sample id, so the same store gives
+ * the same snapshot.
+ */
+public final class OnlineBuffer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(OnlineBuffer.class);
+    private static final Duration STORE_RETRY = Duration.ofSeconds(30);
+
+    private final KafkaStreams streams;
+    private final BufferConfig config;
+    private final DeadLetterPublisher deadLetters;
+    private final String publisherId;
+    private final CountDownLatch running = new CountDownLatch(1);
+    private volatile KafkaStreams.State state = KafkaStreams.State.CREATED;
+
+    private OnlineBuffer(KafkaStreams streams, BufferConfig config, DeadLetterPublisher deadLetters,
+                         String publisherId) {
+        this.streams = streams;
+        this.config = config;
+        this.deadLetters = deadLetters;
+        this.publisherId = publisherId;
+    }
+
+    /**
+     * Starts the buffer of {@code run}. {@code streamsConfig} needs bootstrap.servers and schema.registry.url, and
+     * usually state.dir; application.id defaults to {@code rltf-<run>-buffer}. Set here unless the caller set them:
+     * processing.guarantee=exactly_once_v2. Always set: the dead-letter handlers for deserialization and
+     * processing errors.
+     */
+    public static OnlineBuffer start(Map<String, Object> streamsConfig, String run, BufferConfig buffer,
+                                     RewardConfig rewards) {
+        Topics.validateRun(run);
+        Map<String, Object> props = new HashMap<>(streamsConfig);
+        for (String required : List.of(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "schema.registry.url"))
+            if (props.get(required) == null)
+                throw new ConfigException(required, null, "required to start the online buffer of run " + run);
+        props.putIfAbsent(StreamsConfig.APPLICATION_ID_CONFIG, "rltf-" + run + "-buffer");
+        props.putIfAbsent(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class.getName());
+        props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class.getName());
+        String publisherId = props.get(StreamsConfig.APPLICATION_ID_CONFIG) + "/" + UUID.randomUUID();
+        props.put(DeadLetterHandler.RUN_CONFIG, run);
+        props.put(DeadLetterHandler.PUBLISHER_CONFIG, publisherId);
+
+        DeadLetterPublisher deadLetters = new DeadLetterPublisher(run,
+                "streams/" + props.get(StreamsConfig.APPLICATION_ID_CONFIG), props);
+        DeadLetterPublisher.register(publisherId, deadLetters);
+        try {
+            Topology topology = BufferTopology.build(run, buffer, rewards, props);
+            Properties properties = new Properties();
+            properties.putAll(props);
+            KafkaStreams streams = new KafkaStreams(topology, properties);
+            OnlineBuffer online = new OnlineBuffer(streams, buffer, deadLetters, publisherId);
+            streams.setStateListener((now, before) -> {
+                online.state = now;
+                if (now == KafkaStreams.State.RUNNING) online.running.countDown();
+                log.info("Online buffer of run {}: {} -> {}", run, before, now);
+            });
+            streams.start();
+            return online;
+        } catch (RuntimeException e) {
+            DeadLetterPublisher.unregister(publisherId);
+            deadLetters.close();
+            throw e;
+        }
+    }
+
+    /** Waits until the application has reached RUNNING once; throws if it stops or fails first. */
+    public void awaitRunning(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try {
+            while (!running.await(100, TimeUnit.MILLISECONDS)) {
+                KafkaStreams.State s = state;
+                if (s == KafkaStreams.State.ERROR || s == KafkaStreams.State.NOT_RUNNING
+                        || s == KafkaStreams.State.PENDING_ERROR || s == KafkaStreams.State.PENDING_SHUTDOWN)
+                    throw new IllegalStateException("Online buffer stopped before running: " + s);
+                if (System.nanoTime() > deadline)
+                    throw new IllegalStateException("Online buffer not running after " + timeout + ": " + s,
+                            new TimeoutException());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted waiting for the online buffer", e);
+        }
+    }
+
+    public KafkaStreams.State state() { return state; }
+
+    public BufferConfig config() { return config; }
+
+    /** The buffer as the learner at {@code currentPolicyVersion} should see it now (see the class comment). */
+    public BufferSnapshot snapshot(long currentPolicyVersion) {
+        return snapshot(store(), currentPolicyVersion, config);
+    }
+
+    /** Experiences currently in the horizon, whatever their policy version (for {@code buffer.min.fill}). */
+    public long size() {
+        return size(store(), config);
+    }
+
+    /** Whether the buffer holds {@code buffer.min.fill} experiences, so RL training may start. */
+    public boolean filled() {
+        return size() >= config.minFill();
+    }
+
+    /** SANDBOX_ERROR feedback dropped so far (never rewarded), over all problems. */
+    public long sandboxErrors() {
+        ReadOnlyKeyValueStore<String, Long> counts = query(StoreQueryParameters.fromNameAndType(
+                BufferTopology.SANDBOX_ERROR_STORE, QueryableStoreTypes.keyValueStore()));
+        long n = 0;
+        try (KeyValueIterator<String, Long> it = counts.all()) {
+            while (it.hasNext()) n += it.next().value;
+        }
+        return n;
+    }
+
+    private ReadOnlyWindowStore<String, Experience> store() {
+        return query(StoreQueryParameters.fromNameAndType(BufferTopology.STORE, QueryableStoreTypes.windowStore()));
+    }
+
+    // A store is briefly unavailable while a rebalance moves or restores it: retry for a bounded time.
+    private <T> T query(StoreQueryParameters<T> parameters) {
+        long deadline = System.nanoTime() + STORE_RETRY.toNanos();
+        while (true) {
+            try {
+                return streams.store(parameters);
+            } catch (InvalidStateStoreException e) {
+                if (System.nanoTime() > deadline || state == KafkaStreams.State.ERROR
+                        || state == KafkaStreams.State.NOT_RUNNING) throw e;
+                try {
+                    Thread.sleep(50);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /**
+     * The snapshot a store holds for a learner at {@code currentPolicyVersion}: the horizon counts back from the
+     * newest record timestamp in the store (a window start t is inside when t > newest - horizon, as the store
+     * itself counts retention); experiences of versions older than current - max lag are left out; of the rest the
+     * newest {@code buffer.capacity} (by timestamp, then sample id) are kept. An experience stored twice (a
+     * re-graded sample) counts once, at its newest time. Usable with any window store of this layout, e.g. a
+     * TopologyTestDriver's.
+     */
+    public static BufferSnapshot snapshot(ReadOnlyWindowStore<String, Experience> store, long currentPolicyVersion,
+                                          BufferConfig config) {
+        Horizon h = horizon(store, config);
+        long oldestVersion = currentPolicyVersion - config.maxPolicyLag();
+        List<Stamped> kept = new ArrayList<>();
+        for (Stamped s : h.entries)
+            if (s.experience.getPolicyVersion() >= oldestVersion) kept.add(s);
+        int from = Math.max(0, kept.size() - config.capacity());
+        List<Experience> experiences = new ArrayList<>(kept.size() - from);
+        for (Stamped s : kept.subList(from, kept.size())) experiences.add(s.experience);
+        return new BufferSnapshot(experiences, h.newest);
+    }
+
+    /** Experiences inside the horizon of {@code store}, any policy version. */
+    public static long size(ReadOnlyWindowStore<String, Experience> store, BufferConfig config) {
+        return horizon(store, config).entries.size();
+    }
+
+    private record Stamped(long timestamp, Experience experience) {}
+
+    private record Horizon(long newest, List<Stamped> entries) {}
+
+    private static final Comparator<Stamped> ORDER = Comparator.comparingLong(Stamped::timestamp)
+            .thenComparing(s -> s.experience.getSampleId());
+
+    private static Horizon horizon(ReadOnlyWindowStore<String, Experience> store, BufferConfig config) {
+        Map<String, Stamped> latest = new HashMap<>();
+        long newest = -1;
+        try (KeyValueIterator<Windowed<String>, Experience> it = store.all()) {
+            while (it.hasNext()) {
+                KeyValue<Windowed<String>, Experience> kv = it.next();
+                long t = kv.key.window().start();
+                newest = Math.max(newest, t);
+                latest.merge(kv.key.key(), new Stamped(t, kv.value), (a, b) -> b.timestamp >= a.timestamp ? b : a);
+            }
+        }
+        long after = newest - config.horizonMs();
+        List<Stamped> entries = new ArrayList<>();
+        for (Stamped s : latest.values()) if (s.timestamp > after) entries.add(s);
+        entries.sort(ORDER);
+        return new Horizon(newest, entries);
+    }
+
+    @Override
+    public void close() {
+        try {
+            streams.close(Duration.ofSeconds(30));
+        } finally {
+            DeadLetterPublisher.unregister(publisherId);
+            deadLetters.close();
+        }
+    }
+}

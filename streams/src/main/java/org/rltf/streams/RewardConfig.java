@@ -1,0 +1,100 @@
+package org.rltf.streams;
+
+import java.util.Map;
+
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigDef.ValidString;
+import org.apache.kafka.common.config.ConfigException;
+
+/**
+ * How a graded sample becomes rewards (RLTF-METHOD.md sections 1-4). The defaults are the paper's values;
+ * {@code reward.alpha.mode=one} reproduces the released code. Unknown keys are ignored, so a service can pass
+ * its whole config.
+ */
+public final class RewardConfig extends AbstractConfig {
+    public static final String PASS_CONFIG = "reward.pass";
+    private static final String PASS_DOC = "Coarse reward of a program that passes every test (section 1).";
+
+    public static final String FAILURE_CONFIG = "reward.failure";
+    private static final String FAILURE_DOC = "Coarse reward of a program that ran cleanly but gave at least one wrong "
+            + "answer (section 1). Also the low end of the adaptive reward.";
+
+    public static final String RUNTIME_ERROR_CONFIG = "reward.runtime.error";
+    private static final String RUNTIME_ERROR_DOC = "Coarse reward of a program with an exception, non-zero exit, kill "
+            + "or timeout in some test (section 1).";
+
+    public static final String SYNTAX_ERROR_CONFIG = "reward.syntax.error";
+    private static final String SYNTAX_ERROR_DOC = "Coarse reward of a program that does not compile (section 1).";
+
+    public static final String FINE_VALUE_CONFIG = "reward.fine.value";
+    private static final String FINE_VALUE_DOC = "R_fine: the reward of each penalised token, on the error line's tokens "
+            + "(U_line) or on every token (U_global) (section 2).";
+
+    public static final String COARSE_ENABLED_CONFIG = "reward.coarse.enabled";
+    private static final String COARSE_ENABLED_DOC = "Use the coarse reward of the outcome in R(W). When false R(W) is 0, "
+            + "except for a FAILURE when the adaptive reward is enabled (ablation, section 4).";
+
+    public static final String ADAPTIVE_ENABLED_CONFIG = "reward.adaptive.enabled";
+    private static final String ADAPTIVE_ENABLED_DOC = "For a FAILURE, replace the coarse reward by the adaptive one "
+            + "reward.failure + (reward.pass - reward.failure) * passed / total, i.e. -0.3 + 1.3 * passed / total with "
+            + "the defaults (section 3).";
+
+    public static final String FINE_ENABLED_CONFIG = "reward.fine.enabled";
+    private static final String FINE_ENABLED_DOC = "Add the fine-grained per-token penalty of the error's category "
+            + "(section 2). When false no token is penalised.";
+
+    public static final String ALPHA_MODE_CONFIG = "reward.alpha.mode";
+    public static final String ALPHA_PAPER = "paper";
+    public static final String ALPHA_ONE = "one";
+    private static final String ALPHA_MODE_DOC = "Weight alpha of the fine reward: 'paper' = T / (E - S + 1) with T the "
+            + "completion length and S..E the penalised tokens; 'one' = 1 as in the released code (section 2).";
+
+    public static final String BASELINE_CONFIG = "reward.baseline";
+    public static final String BASELINE_GREEDY = "greedy";
+    public static final String BASELINE_GROUP_MEAN = "group-mean";
+    public static final String BASELINE_NONE = "none";
+    private static final String BASELINE_DOC = "Baseline b(problem) subtracted from R(W) (section 4): 'greedy' = the "
+            + "reward of the greedy-decoded program of the same problem (same policy version when it arrives in time, "
+            + "else the latest older one, else 0); 'group-mean' = the mean reward of the other samples of the problem "
+            + "under the same policy version; 'none' = 0.";
+
+    private static final ConfigDef.Validator FINITE = (name, value) -> {
+        if (value == null || !Double.isFinite((Double) value))
+            throw new ConfigException(name, value, "must be a finite number");
+    };
+
+    public static final ConfigDef CONFIG = new ConfigDef()
+            .define(PASS_CONFIG, Type.DOUBLE, 1.0, FINITE, Importance.MEDIUM, PASS_DOC)
+            .define(FAILURE_CONFIG, Type.DOUBLE, -0.3, FINITE, Importance.MEDIUM, FAILURE_DOC)
+            .define(RUNTIME_ERROR_CONFIG, Type.DOUBLE, -0.6, FINITE, Importance.MEDIUM, RUNTIME_ERROR_DOC)
+            .define(SYNTAX_ERROR_CONFIG, Type.DOUBLE, -1.0, FINITE, Importance.MEDIUM, SYNTAX_ERROR_DOC)
+            .define(FINE_VALUE_CONFIG, Type.DOUBLE, -0.3, FINITE, Importance.MEDIUM, FINE_VALUE_DOC)
+            .define(COARSE_ENABLED_CONFIG, Type.BOOLEAN, true, Importance.MEDIUM, COARSE_ENABLED_DOC)
+            .define(ADAPTIVE_ENABLED_CONFIG, Type.BOOLEAN, true, Importance.MEDIUM, ADAPTIVE_ENABLED_DOC)
+            .define(FINE_ENABLED_CONFIG, Type.BOOLEAN, true, Importance.MEDIUM, FINE_ENABLED_DOC)
+            .define(ALPHA_MODE_CONFIG, Type.STRING, ALPHA_PAPER, ValidString.in(ALPHA_PAPER, ALPHA_ONE),
+                    Importance.MEDIUM, ALPHA_MODE_DOC)
+            .define(BASELINE_CONFIG, Type.STRING, BASELINE_GREEDY,
+                    ValidString.in(BASELINE_GREEDY, BASELINE_GROUP_MEAN, BASELINE_NONE), Importance.HIGH, BASELINE_DOC);
+
+    /** The paper's defaults. */
+    public static final RewardConfig DEFAULTS = new RewardConfig(Map.of());
+
+    public RewardConfig(Map<?, ?> props) {
+        super(CONFIG, props, false);
+    }
+
+    public float pass() { return getDouble(PASS_CONFIG).floatValue(); }
+    public float failure() { return getDouble(FAILURE_CONFIG).floatValue(); }
+    public float runtimeError() { return getDouble(RUNTIME_ERROR_CONFIG).floatValue(); }
+    public float syntaxError() { return getDouble(SYNTAX_ERROR_CONFIG).floatValue(); }
+    public float fineValue() { return getDouble(FINE_VALUE_CONFIG).floatValue(); }
+    public boolean coarseEnabled() { return getBoolean(COARSE_ENABLED_CONFIG); }
+    public boolean adaptiveEnabled() { return getBoolean(ADAPTIVE_ENABLED_CONFIG); }
+    public boolean fineEnabled() { return getBoolean(FINE_ENABLED_CONFIG); }
+    public String alphaMode() { return getString(ALPHA_MODE_CONFIG); }
+    public String baseline() { return getString(BASELINE_CONFIG); }
+}

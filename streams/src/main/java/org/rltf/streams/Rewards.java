@@ -1,0 +1,220 @@
+package org.rltf.streams;
+
+import java.util.List;
+import java.util.Objects;
+
+import org.rltf.events.ErrorCategory;
+import org.rltf.events.Experience;
+import org.rltf.events.Feedback;
+import org.rltf.events.Outcome;
+import org.rltf.events.Sample;
+
+/**
+ * The rewards of RLTF-METHOD.md, sections 1-4, as pure functions of a sample, its feedback and a
+ * {@link RewardConfig}. Nothing here reads a clock, a store or a random number: the same inputs always give the
+ * same {@link Experience}, which is what lets a replay reproduce a run.
+ */
+public final class Rewards {
+    private Rewards() {}
+
+    // ---- Section 1: coarse reward of the outcome --------------------------------------------------------------
+
+    /** Coarse reward with the paper's values: PASS +1, FAILURE -0.3, RUNTIME_ERROR -0.6, SYNTAX_ERROR -1. */
+    public static float coarse(Outcome outcome) {
+        return coarse(outcome, RewardConfig.DEFAULTS);
+    }
+
+    /**
+     * Coarse reward of {@code outcome}. SANDBOX_ERROR is the grader's own failure and never a reward
+     * ({@link IllegalArgumentException}).
+     */
+    public static float coarse(Outcome outcome, RewardConfig config) {
+        Objects.requireNonNull(outcome, "outcome");
+        return switch (outcome) {
+            case PASS -> config.pass();
+            case FAILURE -> config.failure();
+            case RUNTIME_ERROR -> config.runtimeError();
+            case SYNTAX_ERROR -> config.syntaxError();
+            case SANDBOX_ERROR -> throw new IllegalArgumentException(
+                    "SANDBOX_ERROR is a grader failure, never a reward: the sample must be retried or dropped");
+        };
+    }
+
+    // ---- Section 3: adaptive reward of a failure --------------------------------------------------------------
+
+    /** Adaptive reward with the paper's values: -0.3 + 1.3 * passed / total. */
+    public static float adaptive(int passed, int total) {
+        return adaptive(passed, total, RewardConfig.DEFAULTS);
+    }
+
+    /**
+     * R_adaptive = failure + (pass - failure) * passed / total, which is -0.3 + 1.3 * passed / total with the
+     * defaults: it rises from the failure reward at no test passed towards the pass reward.
+     */
+    public static float adaptive(int passed, int total, RewardConfig config) {
+        if (total <= 0 || passed < 0 || passed > total)
+            throw new IllegalArgumentException("Adaptive reward needs 0 <= passed <= total and total > 0, got passed="
+                    + passed + " total=" + total);
+        double failure = config.failure();
+        double pass = config.pass();
+        return (float) (failure + (pass - failure) * passed / total);
+    }
+
+    /**
+     * R(W), the sequence reward of section 4: the coarse reward, with the adaptive one in its place for a FAILURE
+     * when adaptive is enabled. With coarse disabled (ablation) only that adaptive part remains, else 0.
+     */
+    public static float reward(Outcome outcome, int passed, int total, RewardConfig config) {
+        float coarse = coarse(outcome, config); // rejects SANDBOX_ERROR
+        if (outcome == Outcome.FAILURE && config.adaptiveEnabled()) return adaptive(passed, total, config);
+        return config.coarseEnabled() ? coarse : 0f;
+    }
+
+    // ---- Section 2: fine-grained reward: which tokens, and their weight ---------------------------------------
+
+    /**
+     * The tokens of the error line: S = first token overlapping the line's character range
+     * [{@code error_span_start}, {@code error_span_end}) in the completion, E = the last one. A token that straddles
+     * the line's boundary overlaps it and counts. Uses the per-token character offsets recorded at generation (no
+     * re-tokenisation). NONE when the feedback has no span (the error is not in the completion, e.g. in a
+     * problem's code prefix) or no token overlaps it.
+     */
+    public static TokenSpan span(Sample sample, Feedback feedback) {
+        validate(sample);
+        Integer from = feedback.getErrorSpanStart();
+        Integer to = feedback.getErrorSpanEnd();
+        if (from == null || to == null) return TokenSpan.NONE;
+        return span(sample.getTokenStarts(), sample.getTokenEnds(), from, to);
+    }
+
+    /** S..E of the tokens [starts[i], ends[i]) that overlap the character range [from, to). */
+    public static TokenSpan span(List<Integer> starts, List<Integer> ends, int from, int to) {
+        if (starts.size() != ends.size())
+            throw new IllegalArgumentException("token_starts has " + starts.size() + " entries but token_ends has "
+                    + ends.size());
+        if (from < 0 || to < from)
+            throw new IllegalArgumentException("Error span must satisfy 0 <= start <= end, got " + from + ".." + to);
+        int first = -1;
+        int last = -1;
+        for (int t = 0; t < starts.size(); t++) {
+            if (overlaps(starts.get(t), ends.get(t), from, to)) {
+                if (first < 0) first = t;
+                last = t;
+            }
+        }
+        return first < 0 ? TokenSpan.NONE : new TokenSpan(first, last);
+    }
+
+    private static boolean overlaps(int tokenStart, int tokenEnd, int from, int to) {
+        // A zero-width token (e.g. a special token) belongs to the line when it sits inside it.
+        if (tokenEnd <= tokenStart) return tokenStart >= from && tokenStart < to;
+        return tokenStart < to && tokenEnd > from;
+    }
+
+    /**
+     * The penalised tokens by the error's category: U_LINE the error line's tokens ({@link #span}), U_GLOBAL every
+     * token, U_IGNORE none; PASS and FAILURE never get a fine-grained penalty; none when fine is disabled.
+     */
+    public static TokenSpan fineSpan(Sample sample, Feedback feedback, RewardConfig config) {
+        if (!config.fineEnabled()) return TokenSpan.NONE;
+        Outcome outcome = feedback.getOutcome();
+        if (outcome != Outcome.RUNTIME_ERROR && outcome != Outcome.SYNTAX_ERROR) return TokenSpan.NONE;
+        ErrorCategory category = feedback.getErrorCategory();
+        return switch (category) {
+            case U_LINE -> span(sample, feedback);
+            case U_GLOBAL -> TokenSpan.all(sample.getTokenIds().size());
+            case U_IGNORE, NONE -> TokenSpan.NONE;
+        };
+    }
+
+    /**
+     * alpha: T / (E - S + 1) in the paper's mode (T = completion tokens), so that a short span weighs as much as
+     * the whole program; 1 in the released code's mode. 1 when no token is penalised (the value is then unused).
+     */
+    public static float alpha(int completionTokens, TokenSpan span, RewardConfig config) {
+        if (span.isNone() || RewardConfig.ALPHA_ONE.equals(config.alphaMode())) return 1f;
+        if (span.end() >= completionTokens)
+            throw new IllegalArgumentException("Token span " + span + " is outside a completion of " + completionTokens
+                    + " tokens");
+        return (float) completionTokens / span.length();
+    }
+
+    // ---- The Experience and section 4's advantages ------------------------------------------------------------
+
+    /**
+     * The rewarded experience of a graded sample, with baseline {@code baseline} already decided by the caller
+     * (the topology: greedy, group mean or 0). Throws {@link IllegalArgumentException} for SANDBOX_ERROR (never a
+     * reward), for feedback of another sample, and for a sample whose per-token arrays disagree in length.
+     */
+    public static Experience experience(Sample sample, Feedback feedback, float baseline, RewardConfig config) {
+        validate(sample);
+        if (feedback.getOutcome() == Outcome.SANDBOX_ERROR)
+            throw new IllegalArgumentException("Feedback of sample '" + feedback.getSampleId()
+                    + "' is SANDBOX_ERROR: a grader failure is never a reward");
+        if (!sample.getSampleId().equals(feedback.getSampleId()))
+            throw new IllegalArgumentException("Feedback is for sample '" + feedback.getSampleId() + "', not '"
+                    + sample.getSampleId() + "'");
+        if (!Float.isFinite(baseline)) throw new IllegalArgumentException("Baseline must be finite, got " + baseline);
+
+        Outcome outcome = feedback.getOutcome();
+        int passed = feedback.getPassed();
+        int total = feedback.getTotal();
+        int tokens = sample.getTokenIds().size();
+        TokenSpan span = fineSpan(sample, feedback, config);
+        return Experience.newBuilder()
+                .setRun(sample.getRun())
+                .setSampleId(sample.getSampleId())
+                .setProblemId(sample.getProblemId())
+                .setPolicyVersion(sample.getPolicyVersion())
+                .setGreedy(sample.getGreedy())
+                .setPromptTokenIds(sample.getPromptTokenIds())
+                .setTokenIds(sample.getTokenIds())
+                .setLogProbs(sample.getLogProbs())
+                .setOutcome(outcome)
+                .setErrorCategory(feedback.getErrorCategory())
+                .setPassed(passed)
+                .setTotal(total)
+                .setRewardCoarse(coarse(outcome, config))
+                // Recorded for every FAILURE so analytics can compare; R(W) uses it only when enabled.
+                .setRewardAdaptive(outcome == Outcome.FAILURE ? adaptive(passed, total, config) : null)
+                .setReward(reward(outcome, passed, total, config))
+                .setBaseline(baseline)
+                .setBaselineMode(config.baseline())
+                .setFineReward(span.isNone() ? 0f : config.fineValue())
+                .setFineStartToken(span.start())
+                .setFineEndToken(span.end())
+                .setAlpha(alpha(tokens, span, config))
+                .build();
+    }
+
+    /** The same experience with another baseline (the topology decides b after the join). */
+    public static Experience withBaseline(Experience experience, float baseline) {
+        if (!Float.isFinite(baseline)) throw new IllegalArgumentException("Baseline must be finite, got " + baseline);
+        return Experience.newBuilder(experience).setBaseline(baseline).build();
+    }
+
+    /**
+     * Section 4: A_t = (R(W) - b) + R_fine_t * alpha for each completion token t, where R_fine_t is the fine reward
+     * on S..E and 0 elsewhere. The learner's loss is -sum_t A_t * log p(w_t | ...) / (RL tokens in the batch).
+     */
+    public static float[] advantages(Experience e) {
+        int tokens = e.getTokenIds().size();
+        float sequence = e.getReward() - e.getBaseline();
+        float fine = e.getFineReward() * e.getAlpha();
+        int from = e.getFineStartToken();
+        int to = e.getFineEndToken();
+        float[] a = new float[tokens];
+        for (int t = 0; t < tokens; t++)
+            a[t] = from >= 0 && t >= from && t <= to ? sequence + fine : sequence;
+        return a;
+    }
+
+    private static void validate(Sample sample) {
+        int tokens = sample.getTokenIds().size();
+        if (sample.getTokenStarts().size() != tokens || sample.getTokenEnds().size() != tokens
+                || sample.getLogProbs().size() != tokens)
+            throw new IllegalArgumentException("Sample '" + sample.getSampleId() + "' has " + tokens
+                    + " token_ids but " + sample.getTokenStarts().size() + " token_starts, "
+                    + sample.getTokenEnds().size() + " token_ends and " + sample.getLogProbs().size() + " log_probs");
+    }
+}

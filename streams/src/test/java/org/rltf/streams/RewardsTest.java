@@ -1,0 +1,231 @@
+package org.rltf.streams;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+import static org.rltf.streams.Events.feedback;
+import static org.rltf.streams.Events.sample;
+
+import java.util.List;
+import java.util.Map;
+
+import org.apache.kafka.common.config.ConfigException;
+import org.junit.jupiter.api.Test;
+import org.rltf.events.ErrorCategory;
+import org.rltf.events.Experience;
+import org.rltf.events.Outcome;
+import org.rltf.events.Sample;
+
+/** RLTF-METHOD.md sections 1-4 against values worked out by hand. */
+class RewardsTest {
+    private static final float EPS = 1e-6f;
+    private static final RewardConfig PAPER = RewardConfig.DEFAULTS;
+    private static final RewardConfig ONE = new RewardConfig(Map.of(RewardConfig.ALPHA_MODE_CONFIG, "one"));
+
+    // "def f(x):\n    return y\nprint(f(1))" in 10 tokens. Line 2, "    return y", is characters [10, 22).
+    // Token 4 "\n   " = [9, 13) straddles its start, token 6 " y\n" = [20, 23) straddles its end: S = 4, E = 6.
+    private static final Sample PROGRAM = sample("r", "s1", "p", 3, false,
+            "def", " f", "(x", "):", "\n   ", " return", " y\n", "print", "(f", "(1))");
+    private static final int LINE2_START = 10;
+    private static final int LINE2_END = 22;
+
+    @Test
+    void coarseRewardOfEachOutcome() { // section 1
+        assertThat(Rewards.coarse(Outcome.PASS)).isEqualTo(1.0f);
+        assertThat(Rewards.coarse(Outcome.FAILURE)).isEqualTo(-0.3f);
+        assertThat(Rewards.coarse(Outcome.RUNTIME_ERROR)).isEqualTo(-0.6f);
+        assertThat(Rewards.coarse(Outcome.SYNTAX_ERROR)).isEqualTo(-1.0f);
+        assertThatThrownBy(() -> Rewards.coarse(Outcome.SANDBOX_ERROR))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("never a reward");
+    }
+
+    @Test
+    void adaptiveRewardOfAFailure() { // section 3: -0.3 + 1.3 * passed / total
+        assertThat(Rewards.adaptive(0, 5)).isCloseTo(-0.3f, within(EPS));
+        assertThat(Rewards.adaptive(1, 4)).isCloseTo(0.025f, within(EPS));
+        assertThat(Rewards.adaptive(3, 4)).isCloseTo(0.675f, within(EPS));
+        assertThat(Rewards.adaptive(2, 3)).isCloseTo(-0.3f + 1.3f * 2 / 3, within(EPS)); // 0.56667
+        assertThatThrownBy(() -> Rewards.adaptive(1, 0)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> Rewards.adaptive(5, 4)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void sequenceRewardUsesAdaptiveForFailuresOnlyWhenEnabled() {
+        Experience on = Rewards.experience(PROGRAM, feedback(PROGRAM, Outcome.FAILURE, 1, 4), 0f, PAPER);
+        assertThat(on.getRewardCoarse()).isEqualTo(-0.3f);
+        assertThat(on.getRewardAdaptive()).isCloseTo(0.025f, within(EPS));
+        assertThat(on.getReward()).isCloseTo(0.025f, within(EPS));
+
+        RewardConfig off = new RewardConfig(Map.of(RewardConfig.ADAPTIVE_ENABLED_CONFIG, "false"));
+        Experience plain = Rewards.experience(PROGRAM, feedback(PROGRAM, Outcome.FAILURE, 1, 4), 0f, off);
+        assertThat(plain.getReward()).isEqualTo(-0.3f);
+        assertThat(plain.getRewardAdaptive()).isCloseTo(0.025f, within(EPS)); // recorded, not used
+
+        Experience pass = Rewards.experience(PROGRAM, feedback(PROGRAM, Outcome.PASS, 4, 4), 0f, PAPER);
+        assertThat(pass.getReward()).isEqualTo(1.0f);
+        assertThat(pass.getRewardAdaptive()).isNull();
+
+        // Ablation without the coarse reward: only the adaptive part of a failure is left.
+        RewardConfig noCoarse = new RewardConfig(Map.of(RewardConfig.COARSE_ENABLED_CONFIG, false));
+        assertThat(Rewards.reward(Outcome.RUNTIME_ERROR, 0, 4, noCoarse)).isEqualTo(0f);
+        assertThat(Rewards.reward(Outcome.FAILURE, 1, 4, noCoarse)).isCloseTo(0.025f, within(EPS));
+    }
+
+    @Test
+    void tokenSpanOfTheErrorLineFromPerTokenOffsets() { // section 2
+        var line2 = feedback(PROGRAM, Outcome.RUNTIME_ERROR, 0, 4, ErrorCategory.U_LINE, LINE2_START, LINE2_END);
+        assertThat(Rewards.span(PROGRAM, line2)).isEqualTo(new TokenSpan(4, 6));
+        // Line 3 "print(f(1))" = [23, 34): tokens 7..9 exactly, the neighbour " y\n" ends at 23 and does not count.
+        var line3 = feedback(PROGRAM, Outcome.RUNTIME_ERROR, 0, 4, ErrorCategory.U_LINE, 23, 34);
+        assertThat(Rewards.span(PROGRAM, line3)).isEqualTo(new TokenSpan(7, 9));
+        // Line 1 "def f(x):" = [0, 9): tokens 0..3; "\n   " starts at 9 and is outside.
+        assertThat(Rewards.span(PROGRAM.getTokenStarts(), PROGRAM.getTokenEnds(), 0, 9)).isEqualTo(new TokenSpan(0, 3));
+        // One character inside one token.
+        assertThat(Rewards.span(PROGRAM.getTokenStarts(), PROGRAM.getTokenEnds(), 15, 16)).isEqualTo(new TokenSpan(5, 5));
+        // The error is not in the completion (e.g. in the problem's code prefix): nothing to penalise.
+        var outside = feedback(PROGRAM, Outcome.RUNTIME_ERROR, 0, 4, ErrorCategory.U_LINE, null, null);
+        assertThat(Rewards.span(PROGRAM, outside)).isEqualTo(TokenSpan.NONE);
+        assertThat(Rewards.span(PROGRAM.getTokenStarts(), PROGRAM.getTokenEnds(), 40, 50)).isEqualTo(TokenSpan.NONE);
+        // A zero-width token (a special token) counts when it sits inside the line.
+        assertThat(Rewards.span(List.of(0, 3, 3), List.of(3, 3, 6), 3, 6)).isEqualTo(new TokenSpan(1, 2));
+    }
+
+    @Test
+    void uLineRuntimeErrorPenalisesTheLineWithPaperAlpha() {
+        var f = feedback(PROGRAM, Outcome.RUNTIME_ERROR, 0, 4, ErrorCategory.U_LINE, LINE2_START, LINE2_END);
+        Experience e = Rewards.experience(PROGRAM, f, 0f, PAPER);
+        assertThat(e.getReward()).isEqualTo(-0.6f);
+        assertThat(e.getFineReward()).isEqualTo(-0.3f);
+        assertThat(e.getFineStartToken()).isEqualTo(4);
+        assertThat(e.getFineEndToken()).isEqualTo(6);
+        assertThat(e.getAlpha()).isCloseTo(10f / 3f, within(EPS)); // T / (E - S + 1) = 10 / 3
+        // A_t = R - b + R_fine * alpha: -0.6 on the other tokens, -0.6 - 0.3 * 10/3 = -1.6 on tokens 4..6.
+        assertThat(Rewards.advantages(e)).containsExactly(new float[] {
+                -0.6f, -0.6f, -0.6f, -0.6f, -1.6f, -1.6f, -1.6f, -0.6f, -0.6f, -0.6f}, within(EPS));
+    }
+
+    @Test
+    void uLineWithTheReleasedCodesAlphaOfOne() {
+        var f = feedback(PROGRAM, Outcome.SYNTAX_ERROR, 0, 4, ErrorCategory.U_LINE, LINE2_START, LINE2_END);
+        Experience e = Rewards.experience(PROGRAM, f, 0f, ONE);
+        assertThat(e.getReward()).isEqualTo(-1.0f);
+        assertThat(e.getAlpha()).isEqualTo(1f);
+        // -1 elsewhere, -1 - 0.3 on the line.
+        assertThat(Rewards.advantages(e)).containsExactly(new float[] {
+                -1f, -1f, -1f, -1f, -1.3f, -1.3f, -1.3f, -1f, -1f, -1f}, within(EPS));
+        assertThat(Rewards.alpha(10, new TokenSpan(4, 6), PAPER)).isCloseTo(3.3333333f, within(EPS));
+        assertThat(Rewards.alpha(10, new TokenSpan(4, 6), ONE)).isEqualTo(1f);
+        assertThat(Rewards.alpha(10, TokenSpan.NONE, PAPER)).isEqualTo(1f);
+    }
+
+    @Test
+    void uGlobalPenalisesEveryToken() {
+        Sample s = sample("r", "s2", "p", 0, false, 8); // T = 8
+        var f = feedback(s, Outcome.RUNTIME_ERROR, 0, 4, ErrorCategory.U_GLOBAL, null, null); // e.g. a timeout
+        Experience paper = Rewards.experience(s, f, 0f, PAPER);
+        assertThat(paper.getFineStartToken()).isEqualTo(0);
+        assertThat(paper.getFineEndToken()).isEqualTo(7);
+        assertThat(paper.getAlpha()).isEqualTo(1f); // T / T
+        float[] expected = new float[8];
+        java.util.Arrays.fill(expected, -0.6f - 0.3f);
+        assertThat(Rewards.advantages(paper)).containsExactly(expected, within(EPS));
+        assertThat(Rewards.advantages(Rewards.experience(s, f, 0f, ONE))).containsExactly(expected, within(EPS));
+    }
+
+    @Test
+    void uIgnoreFailureAndPassGetNoFinePenalty() {
+        var ignore = feedback(PROGRAM, Outcome.RUNTIME_ERROR, 0, 4, ErrorCategory.U_IGNORE, LINE2_START, LINE2_END);
+        Experience e = Rewards.experience(PROGRAM, ignore, 0f, PAPER);
+        assertThat(e.getFineReward()).isEqualTo(0f);
+        assertThat(e.getFineStartToken()).isEqualTo(-1);
+        assertThat(e.getFineEndToken()).isEqualTo(-1);
+        assertThat(Rewards.advantages(e)).containsOnly(-0.6f);
+
+        // A FAILURE or PASS never gets a fine penalty, whatever category a grader put on it.
+        var failure = feedback(PROGRAM, Outcome.FAILURE, 2, 4, ErrorCategory.U_LINE, LINE2_START, LINE2_END);
+        Experience f = Rewards.experience(PROGRAM, failure, 0f, PAPER);
+        assertThat(f.getFineStartToken()).isEqualTo(-1);
+        assertThat(Rewards.advantages(f)).containsOnly(0.35f); // -0.3 + 1.3 * 2/4
+        Experience p = Rewards.experience(PROGRAM, feedback(PROGRAM, Outcome.PASS, 4, 4), 0f, PAPER);
+        assertThat(Rewards.advantages(p)).containsOnly(1f);
+
+        // Fine rewards switched off (ablation).
+        RewardConfig noFine = new RewardConfig(Map.of(RewardConfig.FINE_ENABLED_CONFIG, false));
+        var line = feedback(PROGRAM, Outcome.RUNTIME_ERROR, 0, 4, ErrorCategory.U_LINE, LINE2_START, LINE2_END);
+        assertThat(Rewards.advantages(Rewards.experience(PROGRAM, line, 0f, noFine))).containsOnly(-0.6f);
+    }
+
+    @Test
+    void baselineIsSubtractedFromTheSequenceRewardOnly() { // section 4, for each baseline mode
+        var f = feedback(PROGRAM, Outcome.RUNTIME_ERROR, 0, 4, ErrorCategory.U_LINE, LINE2_START, LINE2_END);
+        for (String mode : List.of("greedy", "group-mean", "none")) {
+            RewardConfig config = new RewardConfig(Map.of(RewardConfig.BASELINE_CONFIG, mode));
+            float b = mode.equals("none") ? 0f : 0.5f;
+            Experience e = Rewards.experience(PROGRAM, f, b, config);
+            assertThat(e.getBaselineMode()).isEqualTo(mode);
+            assertThat(e.getBaseline()).isEqualTo(b);
+            // (-0.6 - b) elsewhere, (-0.6 - b) - 1.0 on tokens 4..6.
+            float seq = -0.6f - b;
+            assertThat(Rewards.advantages(e)).containsExactly(new float[] {
+                    seq, seq, seq, seq, seq - 1f, seq - 1f, seq - 1f, seq, seq, seq}, within(EPS));
+        }
+        Experience rebased = Rewards.withBaseline(Rewards.experience(PROGRAM, f, 0f, PAPER), 1f);
+        assertThat(Rewards.advantages(rebased)[0]).isCloseTo(-1.6f, within(EPS));
+    }
+
+    @Test
+    void experienceCarriesTheSampleAndTheFeedback() {
+        var f = feedback(PROGRAM, Outcome.FAILURE, 3, 4);
+        Experience e = Rewards.experience(PROGRAM, f, 0f, PAPER);
+        assertThat(e.getRun()).isEqualTo("r");
+        assertThat(e.getSampleId()).isEqualTo("s1");
+        assertThat(e.getProblemId()).isEqualTo("p");
+        assertThat(e.getPolicyVersion()).isEqualTo(3);
+        assertThat(e.getTokenIds()).isEqualTo(PROGRAM.getTokenIds());
+        assertThat(e.getLogProbs()).isEqualTo(PROGRAM.getLogProbs());
+        assertThat(e.getPromptTokenIds()).containsExactly(1, 2, 3);
+        assertThat(e.getPassed()).isEqualTo(3);
+        assertThat(e.getTotal()).isEqualTo(4);
+        assertThat(e.getBaselineMode()).isEqualTo("greedy");
+    }
+
+    @Test
+    void rejectsSandboxErrorsAndInconsistentInput() {
+        assertThatThrownBy(() -> Rewards.experience(PROGRAM, feedback(PROGRAM, Outcome.SANDBOX_ERROR, 0, 0), 0f, PAPER))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("SANDBOX_ERROR");
+        Sample other = sample("r", "other", "p", 3, false, 2);
+        assertThatThrownBy(() -> Rewards.experience(PROGRAM, feedback(other, Outcome.PASS, 1, 1), 0f, PAPER))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not 's1'");
+        Sample broken = Sample.newBuilder(PROGRAM).setTokenEnds(List.of(1, 2)).build();
+        assertThatThrownBy(() -> Rewards.experience(broken, feedback(broken, Outcome.PASS, 1, 1), 0f, PAPER))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("token_ends");
+        assertThatThrownBy(() -> Rewards.experience(PROGRAM, feedback(PROGRAM, Outcome.FAILURE, 0, 0), 0f, PAPER))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("total");
+    }
+
+    @Test
+    void configsAreValidatedAtStartUpNamingTheKey() {
+        assertThatThrownBy(() -> new RewardConfig(Map.of(RewardConfig.ALPHA_MODE_CONFIG, "half")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("reward.alpha.mode");
+        assertThatThrownBy(() -> new RewardConfig(Map.of(RewardConfig.BASELINE_CONFIG, "critic")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("reward.baseline");
+        assertThatThrownBy(() -> new RewardConfig(Map.of(RewardConfig.PASS_CONFIG, "NaN")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("reward.pass");
+        assertThatThrownBy(() -> new BufferConfig(Map.of(BufferConfig.CAPACITY_CONFIG, 0)))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("buffer.capacity");
+        assertThatThrownBy(() -> new BufferConfig(Map.of(BufferConfig.HORIZON_MS_CONFIG, 1000,
+                BufferConfig.JOIN_WINDOW_MS_CONFIG, 900, BufferConfig.GRACE_MS_CONFIG, 200,
+                BufferConfig.BASELINE_WAIT_MS_CONFIG, 0)))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("buffer.horizon.ms");
+        assertThatThrownBy(() -> new BufferConfig(Map.of(BufferConfig.MIN_FILL_CONFIG, 7000)))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("buffer.min.fill");
+
+        BufferConfig defaults = new BufferConfig(Map.of());
+        assertThat(defaults.capacity()).isEqualTo(6400);
+        assertThat(defaults.snapshotIntervalSteps()).isEqualTo(50);
+        assertThat(PAPER.pass()).isEqualTo(1f);
+        assertThat(PAPER.fineValue()).isEqualTo(-0.3f);
+        assertThat(PAPER.alphaMode()).isEqualTo("paper");
+        assertThat(PAPER.baseline()).isEqualTo("greedy");
+    }
+}
