@@ -18,10 +18,12 @@ import org.rltf.schemas.serde.AvroSerdeConfig;
 public final class LocalStack implements AutoCloseable {
     private final EmbeddedKafka broker;
     private final SchemaRegistryServer registry;
+    private final String advertisedHost;
 
-    private LocalStack(EmbeddedKafka broker, SchemaRegistryServer registry) {
+    private LocalStack(EmbeddedKafka broker, SchemaRegistryServer registry, String advertisedHost) {
         this.broker = broker;
         this.registry = registry;
+        this.advertisedHost = advertisedHost;
     }
 
     /** Free loopback ports, temporary data directory. */
@@ -37,6 +39,7 @@ public final class LocalStack implements AutoCloseable {
         private final EmbeddedKafka.Builder broker = EmbeddedKafka.builder();
         private int registryPort;
         private String registryHost = "127.0.0.1";
+        private String advertisedHost = "127.0.0.1";
 
         /** See {@link EmbeddedKafka.Builder#dataDir}. */
         public Builder dataDir(Path dir) { broker.dataDir(dir); return this; }
@@ -47,7 +50,7 @@ public final class LocalStack implements AutoCloseable {
         /** Interface both listen on (default 127.0.0.1). */
         public Builder host(String host) { broker.host(host); this.registryHost = host; return this; }
         /** Host name the broker advertises to clients. */
-        public Builder advertisedHost(String host) { broker.advertisedHost(host); return this; }
+        public Builder advertisedHost(String host) { broker.advertisedHost(host); this.advertisedHost = host; return this; }
         /** Any broker setting. */
         public Builder brokerConfig(String key, String value) { broker.config(key, value); return this; }
 
@@ -57,7 +60,7 @@ public final class LocalStack implements AutoCloseable {
                 SchemaRegistryServer registry = SchemaRegistryServer.start(Map.of(
                         SchemaRegistryConfig.KAFKASTORE_BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
                         SchemaRegistryConfig.LISTENERS_CONFIG, "http://" + registryHost + ":" + registryPort));
-                return new LocalStack(kafka, registry);
+                return new LocalStack(kafka, registry, advertisedHost);
             } catch (IOException | RuntimeException e) {
                 kafka.close();
                 if (e instanceof IOException io) throw new UncheckedIOException("Could not start the schema registry", io);
@@ -72,7 +75,10 @@ public final class LocalStack implements AutoCloseable {
 
     public String bootstrapServers() { return broker.bootstrapServers(); }
 
-    public String schemaRegistryUrl() { return registry.url(); }
+    /** The registry's URL, with the advertised host in place of a wildcard listen address. */
+    public String schemaRegistryUrl() {
+        return "http://" + advertisedHost + ":" + registry.port();
+    }
 
     /** {@code bootstrap.servers} and {@code schema.registry.url}: what every client of the stack needs. A new mutable map. */
     public Map<String, Object> clientConfig() {

@@ -9,26 +9,30 @@ fd 3. The worker holds the expected outputs and compares there, so a program can
 of STDIO and CALL_BASED tests (ASSERT tests carry their expected values in the assert itself, as in
 every HumanEval/MBPP harness).
 
-Why fork per test: a new interpreter costs ~25 ms, a fork of this warm one (common modules already
-imported) well under a millisecond, and every test starts from the same clean state, so tests
-cannot leak state into each other and a crash, timeout or fork bomb costs one test, not the worker.
+Why fork per test: a new interpreter costs ~25 ms of CPU, a fork of this warm one about one, and
+every test starts from the same clean state, so tests cannot leak state into each other and a crash,
+timeout or fork bomb costs one test, not the worker.
 
 Protocol on the worker's original stdin/stdout, one JSON object per line:
   worker -> grader, once:   {"hello": true, "python": ..., "checks": {...}}
-  grader -> worker:         a job (see run_job)
+  grader -> worker:         a job (see Worker.run_job)
   worker -> grader:         {"id": ..., "compile_error": {...} | null, "tests": [...]}
-                            or {"id": ..., "sandbox_error": "..."} when the worker itself failed.
+                            or {"id": ..., "sandbox_error": "..."} when the grader itself failed.
 Anything the worker prints by mistake goes to /dev/null, never into the protocol.
 
 Process layout while a test runs:
   bwrap init (pid 1 of the sandbox's pid namespace)
    └ worker (root inside the sandbox, child subreaper)
-      └ test process: the program's uid, its own session, PDEATHSIG=KILL
+      └ test process: the slot's uid, its own session, PDEATHSIG=KILL, rlimits, scratch cwd
          └ anything the program forks (same uid; all killed with kill(-1) as that uid after the test)
+
+Known limit: ASSERT tests run inside the program's process, so a program written to attack this
+harness (walking the interpreter's memory with ctypes, patching the modules the report uses) could
+forge an ASSERT result. STDIO and CALL_BASED verdicts are computed here, out of its reach.
 """
 
 import ctypes
-import errno
+import gc
 import json
 import math
 import os
@@ -38,42 +42,37 @@ import signal
 import sys
 import time
 import traceback
+import types
 
 # ---------------------------------------------------------------------------------------------------
 # Start-up: warm the interpreter. Everything imported here is shared copy-on-write by every test.
 # ---------------------------------------------------------------------------------------------------
 
-# Kept single-threaded: numeric libraries must not start thread pools that the forks would inherit.
+# Kept single-threaded: numeric libraries must not start thread pools.
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS"):
     os.environ[_var] = "1"
 
+# What generated programs and the HumanEval/MBPP/APPS tests commonly import. Left out on purpose,
+# because each makes every fork dearer than importing it in the few tests that use it: numpy (it
+# doubles the memory every fork copies), threading and what imports it (its at-fork handler alone
+# costs a quarter of a millisecond per fork in a small VM).
 PRELOAD = [
-    # APPS's testing_util header (see APPS_HEADER) ...
     "time", "itertools", "collections", "functools", "math", "fractions", "typing", "random", "heapq",
-    # ... and what generated programs and the HumanEval/MBPP tests commonly import.
-    "re", "string", "bisect", "json", "copy", "operator", "decimal", "statistics", "datetime", "hashlib",
-    "array", "io", "textwrap", "unicodedata", "struct", "queue", "threading", "enum", "dataclasses",
-    "abc", "contextlib", "cmath", "numbers", "pprint", "calendar", "collections.abc", "atexit", "linecache",
-    "numpy",
+    "re", "string", "bisect", "json", "copy", "operator", "decimal", "datetime", "hashlib",
+    "array", "io", "textwrap", "unicodedata", "struct", "enum", "dataclasses",
+    "abc", "contextlib", "cmath", "numbers", "calendar", "collections.abc", "atexit",
 ]
 PRELOADED = []
 for _name in PRELOAD:
     try:
         __import__(_name)
         PRELOADED.append(_name)
-    except Exception:  # an optional module (numpy) may be missing; programs that need it fail alone
+    except Exception:
         pass
 
-import atexit  # noqa: E402  (after the preload loop on purpose: it is in PRELOAD too)
+import atexit  # noqa: E402
 import builtins  # noqa: E402
 import random  # noqa: E402
-import threading  # noqa: E402
-
-# Every test starts from the same random state: unseeded programs are deterministic too.
-random.seed(0)
-if "numpy" in PRELOADED:
-    import numpy
-    numpy.random.seed(0)
 
 # The name the program is compiled under. Traceback frames with this file name are the program's,
 # and their line numbers are lines of the program as written (code_prefix + completion).
@@ -82,27 +81,40 @@ SETUP_FILE = "<test-setup>"
 TEST_FILE = "<test>"
 TEST_FILES = (SETUP_FILE, TEST_FILE)
 
+
+class LazyModule(types.ModuleType):
+    """A module imported on first use: APPS's header gives every program `np`, but importing numpy
+    in each test would cost more than the test."""
+
+    def __init__(self, name):
+        super().__init__(name)
+        self._rltf_target = name
+
+    def __getattr__(self, attr):
+        module = __import__(self._rltf_target)
+        self.__dict__.update(module.__dict__)
+        return getattr(module, attr)
+
+
 # APPS's testing_util prepends these imports to every program (hendrycks/apps eval/testing_util.py;
 # CodeRL and RLTF keep them). LeetCode-style solutions rely on them (e.g. List[int] without an
 # import). They are executed into the program's globals instead of being prepended, so that the
 # program's line numbers stay as written.
-APPS_HEADER_LINES = [
+APPS_HEADER = compile("\n".join([
     "import sys", "import time", "import itertools",
     "from itertools import accumulate, product, permutations, combinations",
     "import collections", "from collections import Counter, OrderedDict, deque, defaultdict, ChainMap",
     "from functools import lru_cache", "import math",
     "from math import sqrt, sin, cos, tan, ceil, fabs, floor, gcd, exp, log, log2",
-    "import fractions", "from typing import List, Tuple", "import numpy as np", "import random",
+    "import fractions", "from typing import List, Tuple", "import random",
     "import heapq", "from heapq import *",
-]
-APPS_HEADER = compile("\n".join(line for line in APPS_HEADER_LINES
-                                if "numpy" not in line or "numpy" in PRELOADED),
-                      "<apps-header>", "exec")
+]), "<apps-header>", "exec")
 
 RESULT_FD = 3
 MESSAGE_CHARS = 300
 RESULT_LIMIT = 16 << 20      # bytes a test may report on fd 3 (a CALL_BASED return value)
 STDERR_KEEP = 4096           # stderr bytes kept for diagnostics (all of it counts to the output limit)
+SETUP_FAILED = 70            # exit status of a test process that could not be set up
 
 libc = ctypes.CDLL(None, use_errno=True)
 PR_SET_PDEATHSIG = 1
@@ -137,7 +149,8 @@ def enter_test_process(cfg, job, stdin_fd, out_w, err_w, res_w):
         (resource.RLIMIT_CORE, 0, 0),
     ]
     if cfg["sandboxed"]:
-        # Per uid, and every slot has its own uid: one program's fork bomb cannot starve another's.
+        # Counted per uid, and every slot has its own uid: one program's fork bomb cannot starve
+        # another slot's program.
         limits.append((resource.RLIMIT_NPROC, job["process_limit"], job["process_limit"]))
     for which, soft, hard in limits:
         resource.setrlimit(which, (soft, hard))
@@ -147,9 +160,9 @@ def enter_test_process(cfg, job, stdin_fd, out_w, err_w, res_w):
         uid = cfg["uid"]
         os.setgroups([])
         os.setresgid(uid, uid, uid)
-        os.setresuid(uid, uid, uid)   # all capabilities are dropped here (uids leave 0)
-        if os.getuid() == 0 or os.geteuid() == 0:
-            os._exit(71)
+        os.setresuid(uid, uid, uid)   # every capability is dropped here (all uids leave 0)
+        if 0 in os.getresuid():
+            raise PermissionError("still root after setresuid")
 
     os.environ.clear()
     os.environ.update({
@@ -159,16 +172,18 @@ def enter_test_process(cfg, job, stdin_fd, out_w, err_w, res_w):
     sys.argv = [PROGRAM_FILE]
     if sys.path:
         sys.path[0] = job["scratch"]
-    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    # random reseeds itself from the OS in every fork; the same seed in every test keeps programs
+    # that use random without seeding deterministic.
+    random.seed(0)
 
 
-def run_in_test_process(job, index, dumps=json.dumps, write=os.write, exit_=os._exit):
+def run_in_test_process(job, index, setup_code, test_code, dumps=json.dumps, write=os.write, exit_=os._exit):
     """Compile and run the program, then test `index`; report one JSON object on RESULT_FD.
 
     dumps/write/exit_ are bound when this function is defined, so a program that rebinds json.dumps
     or os.write cannot change how the result is written."""
     try:
-        result = run_test_body(job, index)
+        result = run_test_body(job, index, setup_code, test_code)
     except BaseException as e:   # a failure after the program ran is the program's doing
         result = {"status": "error", "class": "HarnessTampered",
                   "message": truncate("%s: %s" % (type(e).__name__, e)), "line": None}
@@ -179,60 +194,47 @@ def run_in_test_process(job, index, dumps=json.dumps, write=os.write, exit_=os._
     try:
         view = memoryview(data)
         while view:
-            n = write(RESULT_FD, view)
-            view = view[n:]
+            view = view[write(RESULT_FD, view):]
     except BaseException:
-        exit_(72)
+        pass
     exit_(0)
 
 
-def run_test_body(job, index):
+def run_test_body(job, index, setup_code, test_code):
     kind = job["kind"]
     program = job["program"]
-    # Tests are compiled before the program runs: if the problem's own test code is broken, that is
-    # the data's fault (reported as a sandbox error), not the program's.
-    setup_code = test_code = None
-    try:
-        if kind == "ASSERT":
-            setup_code = compile(job.get("setup_code") or "", SETUP_FILE, "exec", dont_inherit=True)
-            test_code = compile(job["asserts"][index], TEST_FILE, "exec", dont_inherit=True)
-        elif kind == "CALL_BASED":
+    sources = {PROGRAM_FILE: program, SETUP_FILE: job.get("setup_code") or "",
+               TEST_FILE: job["asserts"][index] if kind == "ASSERT" else ""}
+    call_args = fn_name = None
+    if kind == "CALL_BASED":
+        try:
             call_args = json.loads(job["inputs"][index])
-            fn_name = job["fn_name"]
-    except Exception as e:
-        return {"status": "harness_error", "message": truncate("test %d does not compile: %s: %s"
-                                                               % (index, type(e).__name__, e))}
-    setup_source = job.get("setup_code") or ""
-    test_source = job["asserts"][index] if kind == "ASSERT" else ""
-    # The program cannot see the answers of STDIO/CALL tests: they were never given to this process
-    # (only inputs are in the job copy we hold), and the job is dropped before the program runs.
+        except ValueError as e:
+            return {"status": "harness_error", "message": truncate("test %d has unreadable arguments: %s" % (index, e))}
+        fn_name = job["fn_name"]
+    # The job (every test's inputs; never the answers) is dropped before the program runs.
     job.clear()
 
     try:
         code = compile(program, PROGRAM_FILE, "exec", dont_inherit=True)
     except SyntaxError as e:
         return {"status": "compile_error", "class": type(e).__name__, "message": truncate(e.msg or str(e)),
-                "line": e.lineno, "offset": e.offset}
+                "line": e.lineno}
     except ValueError as e:   # "source code string cannot contain null bytes" (a SyntaxError since 3.12)
         line = program.count("\n", 0, max(program.find("\0"), 0)) + 1
         return {"status": "compile_error", "class": "SyntaxError", "message": truncate(str(e)), "line": line}
     except (MemoryError, RecursionError) as e:
         return {"status": "compile_error", "class": type(e).__name__, "message": truncate(str(e)), "line": None}
 
-    # Tracebacks show the program's own source lines.
-    import linecache
-    linecache.cache[PROGRAM_FILE] = (len(program), None, program.splitlines(True), PROGRAM_FILE)
-    linecache.cache[SETUP_FILE] = (len(setup_source), None, setup_source.splitlines(True), SETUP_FILE)
-    linecache.cache[TEST_FILE] = (len(test_source), None, test_source.splitlines(True), TEST_FILE)
-
     g = {"__name__": "__main__" if kind == "STDIO" else "solution", "__builtins__": builtins,
          "__file__": PROGRAM_FILE, "__doc__": None}
     if kind != "ASSERT":
         exec(APPS_HEADER, g)
+        g["np"] = LazyModule("numpy")
     del job, program
 
     if kind == "STDIO":
-        return run_stdio(code, g)
+        return run_stdio(code, g, sources)
     try:
         exec(code, g)
         if kind == "ASSERT":
@@ -249,29 +251,31 @@ def run_test_body(job, index):
         value = target(*call_args) if isinstance(call_args, list) else target(call_args)
         return {"status": "returned", "value": encode_value(value)}
     except BaseException as e:
-        return describe_error(e)
+        return describe_error(e, sources)
 
 
-def run_stdio(code, g):
+def run_stdio(code, g, sources):
     """A standard-input program: run it as __main__ the way `python solution.py < input` would,
-    including its non-daemon threads and atexit handlers; its output is compared by the worker."""
+    including its non-daemon threads and atexit handlers; the worker compares its output."""
     failure = None
     try:
         exec(code, g)
     except SystemExit as e:
         if e.code not in (None, 0):
-            failure = describe_error(e)
+            failure = describe_error(e, sources)
     except BaseException as e:
-        failure = describe_error(e)
+        failure = describe_error(e, sources)
     if failure is None:
         try:
-            threading._shutdown()      # join non-daemon threads, as interpreter exit does
+            threading = sys.modules.get("threading")
+            if threading is not None:
+                threading._shutdown()   # join non-daemon threads, as interpreter exit does
             atexit._run_exitfuncs()
         except SystemExit as e:
             if e.code not in (None, 0):
-                failure = describe_error(e)
+                failure = describe_error(e, sources)
         except BaseException as e:
-            failure = describe_error(e)
+            failure = describe_error(e, sources)
     for stream in (sys.stdout, sys.__stdout__, sys.stderr, sys.__stderr__):
         try:
             stream.flush()
@@ -281,7 +285,7 @@ def run_stdio(code, g):
 
 
 def find_callable(g, fn_name):
-    """APPS's rule: a program containing `class Solution` is called through Solution().fn_name."""
+    """APPS's rule: a program with a `Solution` class is called through Solution().fn_name."""
     solution = g.get("Solution")
     if isinstance(solution, type):
         return getattr(solution(), fn_name)
@@ -314,15 +318,14 @@ def encode_value(value, depth=0):
     return {"o": truncate("%s: %r" % (t.__name__, value), 120)}
 
 
-def describe_error(e):
+def describe_error(e, sources):
     """Classify an exception from the program or its test.
 
     The program's line is the deepest traceback frame that lies in the program (file PROGRAM_FILE);
     an AssertionError raised by the test's own code is a wrong answer, not an error."""
     tb = e.__traceback__
     line = None
-    last_file = None
-    last_line = None
+    last_file = last_line = None
     while tb is not None:
         filename = tb.tb_frame.f_code.co_filename
         if filename == PROGRAM_FILE:
@@ -333,8 +336,8 @@ def describe_error(e):
     if isinstance(e, AssertionError) and last_file in TEST_FILES:
         message = str(e)
         if not message:
-            import linecache
-            message = linecache.getline(last_file, last_line).strip() or "assertion failed"
+            lines = sources.get(last_file, "").splitlines()
+            message = lines[last_line - 1].strip() if 0 < last_line <= len(lines) else "assertion failed"
         return {"status": "wrong", "message": truncate(message)}
     if isinstance(e, SystemExit):
         message = "exit(%r)" % (e.code,)
@@ -352,7 +355,8 @@ def describe_error(e):
 # ---------------------------------------------------------------------------------------------------
 
 class Opaque:
-    """A returned object that is not plain data: equal to nothing, as in APPS for such objects."""
+    """A returned object that is not plain data: equal to nothing (APPS compares such objects with
+    ==, which for them is identity)."""
 
     def __init__(self, text):
         self.text = text
@@ -422,7 +426,7 @@ def allclose(a, b, rtol=1e-05, atol=1e-08):
 def apps_stdio_equal(stdout, expected):
     """APPS testing_util, standard-input branch, step by step (hendrycks/apps eval/testing_util.py,
     unchanged in CodeRL and RLTF): exact after stripping, line-wise with whitespace stripped, numeric
-    with np.allclose's tolerance, then per-line token sets (with numbers rounded to 3 places)."""
+    with np.allclose's tolerance, then per-line token sets (numbers rounded to 3 places)."""
     output = stdout.splitlines()
     # custom_compare_: the whole text, then with every line stripped
     if "\n".join(output).strip() == expected.strip():
@@ -469,6 +473,14 @@ def stdio_diff(stdout, expected):
     return "output differs"
 
 
+class HarnessError(Exception):
+    """The problem's own test code is broken: the grader cannot grade this program."""
+
+
+class SandboxFailure(Exception):
+    """The worker could not set up a test process (limits, uid switch): the grader's failure."""
+
+
 class Worker:
     def __init__(self, cfg):
         self.cfg = cfg
@@ -478,15 +490,19 @@ class Worker:
         self.job_counter = 0
         self.expected = None     # the current program's expected outputs (worker only)
         self.results = None      # the current program's test results so far (worker only)
+        self.code_cache = {}     # compiled test code: the same problem comes back k times
 
     # -- processes of the slot ----------------------------------------------------------------------
 
-    def slot_processes(self, session=None):
+    def slot_processes(self, session):
         """Pids of every process of this slot: its uid (sandboxed), or the test's session (insecure)."""
         found = []
         me = os.getpid()
         for entry in os.listdir("/proc"):
-            if not entry.isdigit() or int(entry) == me:
+            if not entry.isdigit():
+                continue
+            pid = int(entry)
+            if pid == me or pid == 1:
                 continue
             try:
                 if self.sandboxed:
@@ -494,13 +510,32 @@ class Worker:
                         for raw in f:
                             if raw.startswith(b"Uid:"):
                                 if int(raw.split()[1]) == self.uid:
-                                    found.append(int(entry))
+                                    found.append(pid)
                                 break
-                elif session is not None and os.getsid(int(entry)) == session:
-                    found.append(int(entry))
+                elif os.getsid(pid) == session:
+                    found.append(pid)
             except (OSError, ValueError, IndexError):
                 pass
         return found
+
+    def kill_slot(self, pids):
+        if self.sandboxed:
+            # kill(-1) as the slot's uid reaches every process that uid may signal (in this pid
+            # namespace) in one pass under the kernel's tasklist lock: a fork bomb cannot outrun it.
+            helper = os.fork()
+            if helper == 0:
+                try:
+                    os.setresuid(self.uid, self.uid, self.uid)
+                    os.kill(-1, signal.SIGKILL)
+                finally:
+                    os._exit(0)
+            os.waitpid(helper, 0)
+        else:
+            for pid in pids:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
 
     def sweep(self, session):
         """Kill and reap everything the test left behind, however it forked, detached or hid."""
@@ -511,15 +546,8 @@ class Worker:
             if not alive:
                 return
             if time.monotonic() > give_up:
-                raise RuntimeError("processes %s of the test survive SIGKILL" % alive[:10])
-            if self.sandboxed:
-                self.kill_uid()
-            else:
-                for pid in alive:
-                    try:
-                        os.kill(pid, signal.SIGKILL)
-                    except OSError:
-                        pass
+                raise SandboxFailure("processes %s of the test survive SIGKILL" % alive[:10])
+            self.kill_slot(alive)
             time.sleep(0.001)
 
     @staticmethod
@@ -534,46 +562,47 @@ class Worker:
 
     # -- one test -----------------------------------------------------------------------------------
 
-    def run_one(self, job, index, deadline, output_limit):
+    def run_one(self, job, index, deadline, output_limit, setup_code, test_code):
         """Fork, run test `index`, police it until it ends or its deadline; returns the raw outcome."""
-        stdin_fd = os.memfd_create("stdin", 0)
         if job["kind"] == "STDIO":
-            data = job["inputs"][index].encode("utf-8")
-            view = memoryview(data)
+            stdin_fd = os.memfd_create("stdin", 0)
+            view = memoryview(job["inputs"][index].encode("utf-8"))
             while view:
                 view = view[os.write(stdin_fd, view):]
             os.lseek(stdin_fd, 0, os.SEEK_SET)
+        else:
+            stdin_fd = os.open(os.devnull, os.O_RDONLY)
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
         res_r, res_w = os.pipe()
-        sys.stdout.flush()
-        sys.stderr.flush()
         started = time.monotonic()
         pid = os.fork()
         if pid == 0:
             try:
                 # Nothing the worker knows about answers may stay reachable from the program
                 # (frames up the stack, gc): drop it before anything else happens in this process.
+                # (code_cache stays: it holds only ASSERT test code, whose expected values an ASSERT
+                # program sees anyway, and freeing it here would touch, so copy, many pages.)
                 self.expected = self.results = None
                 enter_test_process(self.cfg, job, stdin_fd, out_w, err_w, res_w)
             except BaseException as e:
                 report_setup_failure(res_w, e)
-                os._exit(70)
+                os._exit(SETUP_FAILED)
             try:
-                run_in_test_process(job, index)
+                run_in_test_process(job, index, setup_code, test_code)
             finally:
-                os._exit(70)
+                os._exit(SETUP_FAILED)
         for fd in (stdin_fd, out_w, err_w, res_w):
             os.close(fd)
         pidfd = os.pidfd_open(pid)
         out, err, res = bytearray(), bytearray(), bytearray()
         err_bytes = 0
-        buffers = {out_r: out, err_r: err, res_r: res}
         poller = select.poll()
         for fd in (out_r, err_r, res_r, pidfd):
             poller.register(fd, select.POLLIN)
         open_fds = {out_r, err_r, res_r}
         exited = False
+        leftovers = False         # did the test leave processes behind?
         verdict = None            # why the worker stopped the test, if it did
         try:
             while open_fds or not exited:
@@ -585,20 +614,24 @@ class Worker:
                     if fd == pidfd:
                         exited = True
                         poller.unregister(pidfd)
-                        # The test is over: whatever it spawned goes too, so its pipes reach EOF.
-                        self.kill_test(pid, session=pid)
+                        # Whatever the test spawned goes with it, so that its pipes reach EOF.
+                        others = [p for p in self.slot_processes(pid) if p != pid]
+                        if others:
+                            leftovers = True
+                            self.kill_slot(others)
                         continue
                     chunk = os.read(fd, 1 << 16)
                     if not chunk:
                         poller.unregister(fd)
                         open_fds.discard(fd)
-                        continue
-                    if fd == err_r:
+                    elif fd == out_r:
+                        out += chunk
+                    elif fd == res_r:
+                        res += chunk
+                    else:
                         err_bytes += len(chunk)
                         if len(err) < STDERR_KEEP:
                             err += chunk[:STDERR_KEEP - len(err)]
-                    else:
-                        buffers[fd] += chunk
                     if len(out) + err_bytes > output_limit:
                         verdict = "output"
                     elif len(res) > RESULT_LIMIT:
@@ -606,44 +639,32 @@ class Worker:
                 if verdict:
                     break
             elapsed = time.monotonic() - started
-            self.kill_test(pid, session=pid)
+            if verdict:
+                os.kill(pid, signal.SIGKILL)
             _, status, usage = os.wait4(pid, 0)
         finally:
             for fd in (out_r, err_r, res_r, pidfd):
                 os.close(fd)
-        self.sweep(pid)
+        if leftovers or verdict:
+            self.sweep(pid)
         return {"verdict": verdict, "status": status, "elapsed": elapsed, "maxrss_kb": usage.ru_maxrss,
                 "stdout": bytes(out), "stderr": bytes(err), "result": bytes(res)}
 
-    def kill_test(self, pid, session):
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        if self.sandboxed:
-            # Leave the test process itself (a zombie now) for wait4; kill the rest of the uid.
-            if any(p != pid for p in self.slot_processes(session)):
-                self.kill_uid()
-        else:
-            for p in self.slot_processes(session):
-                if p != pid:
-                    try:
-                        os.kill(p, signal.SIGKILL)
-                    except OSError:
-                        pass
+    # -- one program --------------------------------------------------------------------------------
 
-    def kill_uid(self):
-        """kill(-1) as the slot's uid hits every process that uid may signal (in this pid namespace)
-        in one pass under the kernel's tasklist lock, so a fork bomb cannot outrun it."""
-        sys.stdout.flush()
-        helper = os.fork()
-        if helper == 0:
+    def compiled(self, source, filename, index):
+        """Test code is the problem's, trusted: compiled once here and shared with every fork."""
+        key = (filename, source)
+        code = self.code_cache.get(key)
+        if code is None:
             try:
-                os.setresuid(self.uid, self.uid, self.uid)
-                os.kill(-1, signal.SIGKILL)
-            finally:
-                os._exit(0)
-        os.waitpid(helper, 0)
+                code = compile(source, filename, "exec", dont_inherit=True)
+            except (SyntaxError, ValueError) as e:
+                raise HarnessError("test %d does not compile: %s: %s" % (index, type(e).__name__, e))
+            if len(self.code_cache) > 512:
+                self.code_cache.clear()
+            self.code_cache[key] = code
+        return code
 
     def run_job(self, job):
         """Run every test of one program. Job fields:
@@ -656,6 +677,7 @@ class Worker:
         self.expected = job.pop("outputs", None) or []
         self.results = []
         count = len(job["asserts"]) if kind == "ASSERT" else len(job["inputs"])
+        setup_code = self.compiled(job.get("setup_code") or "", SETUP_FILE, 0) if kind == "ASSERT" else None
         self.job_counter += 1
         scratch = os.path.join(self.scratch_root, "p%d" % self.job_counter)
         os.mkdir(scratch, 0o700)
@@ -670,9 +692,10 @@ class Worker:
                 if compile_error is not None or now >= program_deadline:
                     self.results.append({"status": "NOT_RUN"})
                     continue
+                test_code = self.compiled(job["asserts"][index], TEST_FILE, index) if kind == "ASSERT" else None
                 test_deadline = now + job["test_timeout_s"]
                 deadline = min(test_deadline, program_deadline)
-                raw = self.run_one(job, index, deadline, self.output_limit(job, index))
+                raw = self.run_one(job, index, deadline, self.output_limit(job, index), setup_code, test_code)
                 compile_error = self.judge(kind, raw, index, program_limited=deadline < test_deadline)
                 del raw
         finally:
@@ -697,7 +720,7 @@ class Worker:
 
     def judge_raw(self, kind, raw, expected, program_limited):
         t = {"time_ms": int(raw["elapsed"] * 1000), "memory_kb": raw["maxrss_kb"]}
-        verdict, status = raw["verdict"], raw["status"]
+        verdict = raw["verdict"]
         if verdict == "timeout":
             t.update(status="TIMEOUT", error_class="Timeout",
                      message="program time limit exceeded" if program_limited else "test time limit exceeded")
@@ -747,7 +770,7 @@ class Worker:
             else:
                 t.update(status="WRONG_ANSWER", error_class="WrongAnswer", message=message)
         else:
-            t.update(status="ERROR", error_class="HarnessTampered", message=truncate("unknown result " + s))
+            t.update(status="ERROR", error_class="HarnessTampered", message=truncate("unknown result " + str(s)))
         return t, None
 
     def compare_stdio(self, raw, expected, t):
@@ -763,12 +786,12 @@ class Worker:
         stderr = raw["stderr"].decode("utf-8", "replace")
         if os.WIFSIGNALED(status):
             sig = os.WTERMSIG(status)
+            name = signal.Signals(sig).name if sig in signal.valid_signals() else "signal %d" % sig
             if sig == signal.SIGXCPU:
                 t.update(status="TIMEOUT", error_class="Timeout", message="CPU time limit exceeded")
             elif "MemoryError" in stderr or "Cannot allocate memory" in stderr:
-                t.update(status="MEMORY", error_class="MemoryError", message="out of memory (%s)" % signal.Signals(sig).name)
+                t.update(status="MEMORY", error_class="MemoryError", message="out of memory (%s)" % name)
             else:
-                name = signal.Signals(sig).name if sig in signal.valid_signals() else "signal %d" % sig
                 t.update(status="ERROR", error_class=name, message="killed by %s" % name)
             return t
         code = os.WEXITSTATUS(status)
@@ -776,33 +799,23 @@ class Worker:
             # os._exit(0) after printing is a normal end for a standard-input program.
             self.compare_stdio(raw, expected, t)
             return t
-        if code in (70, 71, 72) and not stderr:
-            message = "test process could not start or report (exit %d)" % code
-        else:
-            message = "exited with status %d without finishing the test" % code
-        t.update(status="ERROR", error_class="ExitWithoutResult", message=message)
+        t.update(status="ERROR", error_class="ExitWithoutResult",
+                 message="exited with status %d before finishing the test" % code)
         return t
 
     def remove_scratch(self, path):
         import shutil
         shutil.rmtree(path, ignore_errors=True)
         if os.path.exists(path):
-            raise RuntimeError("cannot remove scratch dir " + path)
-
-
-class HarnessError(Exception):
-    """The problem's own test code is broken: the grader cannot grade this program."""
-
-
-class SandboxFailure(Exception):
-    """The worker could not set up a test process (limits, uid switch): the grader's failure."""
+            raise SandboxFailure("cannot remove scratch dir " + path)
 
 
 def report_setup_failure(res_w, e):
-    data = json.dumps({"status": "setup_failed", "message": truncate("%s: %s" % (type(e).__name__, e))})
+    data = (json.dumps({"status": "setup_failed", "message": truncate("%s: %s" % (type(e).__name__, e))})
+            + "\n").encode()
     for fd in (RESULT_FD, res_w):
         try:
-            os.write(fd, (data + "\n").encode())
+            os.write(fd, data)
             return
         except OSError:
             pass
@@ -814,7 +827,7 @@ def report_setup_failure(res_w, e):
 
 def self_checks(cfg):
     """What the sandbox must guarantee, checked from inside at start-up (the Java side refuses to
-    start if any check fails): no network, host paths invisible, the drop to the slot uid works and
+    start if a check fails): no network, host paths invisible, the drop to the slot uid works and
     leaves no capabilities, and the dropped process can neither signal the worker nor write outside
     its scratch dir."""
     checks = {}
@@ -828,7 +841,6 @@ def self_checks(cfg):
     if not cfg["sandboxed"]:
         return checks
     r, w = os.pipe()
-    sys.stdout.flush()
     pid = os.fork()
     if pid == 0:
         report = {}
@@ -847,7 +859,7 @@ def self_checks(cfg):
             except PermissionError:
                 report["can_signal_worker"] = False
             writable = []
-            for path in ("/", "/tmp", "/usr", "/dev/shm", os.path.dirname(sys.executable)):
+            for path in ("/", "/tmp", cfg["scratch_root"], "/usr", "/dev/shm", os.path.dirname(sys.executable)):
                 try:
                     probe = os.path.join(path, ".rltf-probe")
                     with open(probe, "w"):
@@ -884,17 +896,21 @@ def main():
     os.dup2(devnull, 1)
     os.close(devnull)
     libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
-    os.makedirs(cfg["scratch_root"], exist_ok=True)
+    os.makedirs(cfg["scratch_root"], mode=0o755, exist_ok=True)
     worker = Worker(cfg)
 
     def send(obj):
-        data = (json.dumps(obj) + "\n").encode("utf-8")
-        view = memoryview(data)
+        view = memoryview((json.dumps(obj) + "\n").encode("utf-8"))
         while view:
             view = view[proto_out.write(view):]
 
-    send({"hello": True, "python": sys.version.split()[0], "executable": sys.executable, "pid": os.getpid(),
-          "uid": cfg["uid"], "sandboxed": cfg["sandboxed"], "preloaded": PRELOADED, "checks": self_checks(cfg)})
+    hello = {"hello": True, "python": sys.version.split()[0], "executable": sys.executable, "pid": os.getpid(),
+             "uid": cfg["uid"], "sandboxed": cfg["sandboxed"], "preloaded": PRELOADED, "checks": self_checks(cfg)}
+    # Everything alive now is shared by all forks; freezing it keeps the collector from touching
+    # (and so copying) those pages in every test process.
+    gc.collect()
+    gc.freeze()
+    send(hello)
     pending = b""
     while True:
         while b"\n" not in pending:

@@ -28,6 +28,8 @@ final class KvCache implements AutoCloseable {
 
     int capacity() { return capacity; }
 
+    NDArray keysForProbe(int layer) { return keys[layer]; }
+
     /** Stores k, v ([B, H, T, D]) at positions [start, start+T) and returns views of positions [0, start+T). */
     NDArray[] append(int layer, NDArray k, NDArray v, int start, NDManager step) {
         long end = start + k.getShape().get(2);

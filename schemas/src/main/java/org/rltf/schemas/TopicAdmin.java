@@ -84,12 +84,15 @@ public final class TopicAdmin implements AutoCloseable {
     }
 
     /**
-     * Creates whatever topics of the run are missing and returns their names. Throws {@link IllegalStateException}
-     * if samples, feedback and experience exist with different partition counts (the join would be wrong).
+     * Creates whatever topics of the run are missing and returns their names, once every topic of the run is
+     * visible to clients. Throws {@link IllegalStateException} if samples, feedback and experience exist with
+     * different partition counts (the join would be wrong).
      */
     public Set<String> createRun(Topics topics) {
         Set<String> created = createIfMissing(admin, newTopics(topics));
-        Map<String, TopicDescription> described = describe(List.of(topics.samples(), topics.feedback(), topics.experience()));
+        Map<String, TopicDescription> all = awaitVisible(topics.all());
+        Map<String, TopicDescription> described = new java.util.TreeMap<>();
+        for (String t : List.of(topics.samples(), topics.feedback(), topics.experience())) described.put(t, all.get(t));
         Set<Integer> counts = new HashSet<>();
         described.values().forEach(d -> counts.add(d.partitions().size()));
         if (counts.size() != 1)
@@ -133,6 +136,27 @@ public final class TopicAdmin implements AutoCloseable {
             }
         }
         return created;
+    }
+
+    /**
+     * Describes the topics, waiting while the broker does not know them yet: a topic the controller just created
+     * reaches the brokers' metadata a moment later, and clients that use it before then only see errors and retry.
+     */
+    public Map<String, TopicDescription> awaitVisible(List<String> names) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(TIMEOUT_MS);
+        while (true) {
+            try {
+                return describe(names);
+            } catch (KafkaException e) {
+                if (!(e.getCause() instanceof UnknownTopicOrPartitionException) || System.nanoTime() > deadline) throw e;
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new KafkaException("Interrupted while waiting for " + names, e);
+            }
+        }
     }
 
     private Map<String, TopicDescription> describe(List<String> names) {

@@ -52,9 +52,13 @@ import org.rltf.events.Sample;
 import org.rltf.events.TestKind;
 import org.rltf.grader.Grader;
 import org.rltf.grader.GraderConfig;
+import org.rltf.schemas.DeadLetters;
+import org.rltf.schemas.InvalidEventException;
+import org.rltf.schemas.RecordDecoder;
 import org.rltf.schemas.Topics;
 import org.rltf.schemas.serde.AvroSerdes;
 import org.rltf.schemas.serde.SchemaRegistryClient;
+import org.rltf.schemas.serde.SchemaRegistryException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -94,8 +98,10 @@ public final class GraderService implements Runnable, AutoCloseable {
     private final Producer<byte[], byte[]> producer;
     private final ProblemIndex problems;
     private final Deserializer<Sample> sampleDeserializer;
+    private final RecordDecoder<String, Sample> decoder;
     private final Serializer<Feedback> feedbackSerializer;
     private final Serializer<DeadLetter> deadLetterSerializer;
+    private final DeadLetters deadLetters;
     private final StringSerializer keySerializer = new StringSerializer();
     private final SchemaRegistryClient registry;
 
@@ -153,9 +159,14 @@ public final class GraderService implements Runnable, AutoCloseable {
         this.sandboxRetries = Counter.builder("rltf.grader.sandbox.retries").tag("run", config.run())
                 .description("Programs graded again after a SANDBOX_ERROR").register(meters);
 
-        this.grader = Grader.start(new GraderConfig(configs));
+        this.decoder = new RecordDecoder<>(new StringDeserializer(), sampleDeserializer);
+        Map<String, Object> graderConfig = new HashMap<>(configs);
+        // Feedback names the instance that graded it, unless the grader's id is set on its own.
+        graderConfig.putIfAbsent(GraderConfig.ID_CONFIG, config.instanceId());
+        this.grader = Grader.start(new GraderConfig(graderConfig));
         this.consumer = new KafkaConsumer<>(consumerConfig(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
         this.producer = new KafkaProducer<>(producerConfig(), new ByteArraySerializer(), new ByteArraySerializer());
+        this.deadLetters = new DeadLetters(producer, deadLetterSerializer, serviceName);
         this.problems = new ProblemIndex(
                 new KafkaConsumer<>(problemsConsumerConfig(), new StringDeserializer(), new ByteArrayDeserializer()),
                 AvroSerdes.serde(Problem.class, registry, serdeConfig, false).deserializer(), topics.problems(),
@@ -220,28 +231,38 @@ public final class GraderService implements Runnable, AutoCloseable {
             TopicPartition tp = new TopicPartition(record.topic(), record.partition());
             firstOffsets.putIfAbsent(tp, record.offset());
             nextOffsets.put(tp, new OffsetAndMetadata(record.offset() + 1));
-            Decoded d = decode(record);
-            decoded.add(d);
-            missingProblem |= d.sample != null && problems.get(d.sample.getProblemId()) == null;
+        }
+        try {
+            for (ConsumerRecord<byte[], byte[]> record : records) {
+                Decoded d = decode(record);
+                decoded.add(d);
+                missingProblem |= d.sample != null && problems.get(d.sample.getProblemId()) == null;
+            }
+        } catch (SchemaRegistryException e) {
+            // The registry being unreachable is not the records' fault: read the batch again later.
+            log.warn("Schema registry unavailable while decoding a batch; reading it again: {}", e.toString());
+            rewind(firstOffsets);
+            pauseAfterAbort();
+            return;
         }
         if (missingProblem) problems.catchUp();
 
         // Start every program before writing anything: grading is the slow part and runs in parallel.
         List<Pending> pending = new ArrayList<>(decoded.size());
-        List<ProducerRecord<byte[], byte[]>> deadLetters = new ArrayList<>();
-        List<String> deadLetterKinds = new ArrayList<>();
+        List<ProducerRecord<byte[], byte[]>> rejected = new ArrayList<>();
+        List<String> rejectedKinds = new ArrayList<>();
         for (Decoded d : decoded) {
             if (d.sample == null) {
-                deadLetters.add(deadLetter(d.record, d.reason, d.errorClass));
-                deadLetterKinds.add(d.kind);
+                rejected.add(deadLetter(d.record, d.reason, d.error));
+                rejectedKinds.add(d.kind);
                 continue;
             }
             Problem problem = problems.get(d.sample.getProblemId());
             if (problem == null) {
-                deadLetters.add(deadLetter(d.record, "unknown problem '" + d.sample.getProblemId() + "' of sample '"
+                rejected.add(deadLetter(d.record, "unknown problem '" + d.sample.getProblemId() + "' of sample '"
                         + d.sample.getSampleId() + "': not in " + topics.problems() + " after reading it to its end",
-                        "UnknownProblem"));
-                deadLetterKinds.add("unknown-problem");
+                        new InvalidEventException("unknown problem " + d.sample.getProblemId())));
+                rejectedKinds.add("unknown-problem");
                 continue;
             }
             pending.add(new Pending(d.record, d.sample, problem, gradeSafely(problem, d.sample)));
@@ -250,7 +271,7 @@ public final class GraderService implements Runnable, AutoCloseable {
         List<Feedback> published = new ArrayList<>(pending.size());
         try {
             producer.beginTransaction();
-            for (ProducerRecord<byte[], byte[]> deadLetter : deadLetters) producer.send(deadLetter);
+            for (ProducerRecord<byte[], byte[]> deadLetter : rejected) producer.send(deadLetter);
             // Sent in poll order as each finishes, so the producer overlaps the network with grading.
             for (Pending p : pending) {
                 Feedback feedback = awaitWithRetries(p);
@@ -269,9 +290,7 @@ public final class GraderService implements Runnable, AutoCloseable {
                     e.toString());
             producer.abortTransaction();
             abortedTransactions.increment();
-            for (Map.Entry<TopicPartition, Long> first : firstOffsets.entrySet()) {
-                if (consumer.assignment().contains(first.getKey())) consumer.seek(first.getKey(), first.getValue());
-            }
+            rewind(firstOffsets);
             pauseAfterAbort();
             return;
         }
@@ -280,13 +299,13 @@ public final class GraderService implements Runnable, AutoCloseable {
             outcomeCounters.get(feedback.getOutcome()).increment();
             gradeTimer.record(feedback.getGradeTimeMs(), TimeUnit.MILLISECONDS);
         }
-        for (String kind : deadLetterKinds) {
+        for (String kind : rejectedKinds) {
             deadLetterCounters.computeIfAbsent(kind, k -> Counter.builder("rltf.grader.dead.letters")
                     .tag("run", config.run()).tag("reason", k)
                     .description("Sample records sent to the dead-letter topic, by reason").register(meters)).increment();
         }
         graded += published.size();
-        deadLettered += deadLetters.size();
+        deadLettered += rejected.size();
         batchTimer.record(System.nanoTime() - batchStart, TimeUnit.NANOSECONDS);
     }
 
@@ -301,23 +320,23 @@ public final class GraderService implements Runnable, AutoCloseable {
     }
 
     private Decoded decode(ConsumerRecord<byte[], byte[]> record) {
-        if (record.value() == null) {
-            return Decoded.bad(record, "sample record has no value (null)", "NullValue", "malformed");
+        RecordDecoder.Decoded<String, Sample> result = decoder.decode(record);
+        if (result instanceof RecordDecoder.Bad<String, Sample> bad) {
+            return new Decoded(record, null, "cannot decode a Sample: " + bad.reason(), bad.error(), "malformed");
         }
-        Sample sample;
-        try {
-            sample = sampleDeserializer.deserialize(record.topic(), record.headers(), record.value());
-        } catch (RuntimeException e) {
-            return Decoded.bad(record, "cannot decode a Sample: " + describe(e), e.getClass().getName(), "malformed");
-        }
-        if (sample == null) {
-            return Decoded.bad(record, "sample record decodes to null", "NullValue", "malformed");
-        }
+        Sample sample = ((RecordDecoder.Good<String, Sample>) result).record().value();
         if (sample.getSampleId().isEmpty() || sample.getProblemId().isEmpty()) {
-            return Decoded.bad(record, "sample has an empty " + (sample.getSampleId().isEmpty() ? "sample_id" : "problem_id"),
-                    "InvalidSample", "invalid");
+            String field = sample.getSampleId().isEmpty() ? "sample_id" : "problem_id";
+            return new Decoded(record, null, "sample has an empty " + field,
+                    new InvalidEventException("empty " + field), "invalid");
         }
         return new Decoded(record, sample, null, null, null);
+    }
+
+    private void rewind(Map<TopicPartition, Long> firstOffsets) {
+        for (Map.Entry<TopicPartition, Long> first : firstOffsets.entrySet()) {
+            if (consumer.assignment().contains(first.getKey())) consumer.seek(first.getKey(), first.getValue());
+        }
     }
 
     private CompletableFuture<Feedback> gradeSafely(Problem problem, Sample sample) {
@@ -376,29 +395,9 @@ public final class GraderService implements Runnable, AutoCloseable {
                 ? problem.getTests().getAsserts().size() : problem.getTests().getInputs().size();
     }
 
-    private ProducerRecord<byte[], byte[]> deadLetter(ConsumerRecord<byte[], byte[]> record, String reason, String errorClass) {
+    private ProducerRecord<byte[], byte[]> deadLetter(ConsumerRecord<byte[], byte[]> record, String reason, Throwable error) {
         log.warn("Dead-lettering {}-{}@{}: {}", record.topic(), record.partition(), record.offset(), reason);
-        DeadLetter deadLetter = DeadLetter.newBuilder()
-                .setRun(config.run())
-                .setTopic(record.topic())
-                .setPartition(record.partition())
-                .setOffset(record.offset())
-                .setKey(record.key() == null ? null : java.nio.ByteBuffer.wrap(record.key()))
-                .setValue(record.value() == null ? null : java.nio.ByteBuffer.wrap(record.value()))
-                .setReason(truncate(reason))
-                .setErrorClass(errorClass)
-                .setService(serviceName)
-                .build();
-        return new ProducerRecord<>(topics.deadLetter(), null, record.timestamp(), record.key(),
-                deadLetterSerializer.serialize(topics.deadLetter(), deadLetter));
-    }
-
-    private static String describe(Throwable e) {
-        StringBuilder sb = new StringBuilder(String.valueOf(e.getMessage()));
-        for (Throwable c = e.getCause(); c != null && c != c.getCause(); c = c.getCause()) {
-            sb.append("; caused by ").append(c.getClass().getSimpleName()).append(": ").append(c.getMessage());
-        }
-        return sb.toString();
+        return deadLetters.toProducerRecord(topics, record, truncate(reason), error);
     }
 
     private static String truncate(String s) {
@@ -517,6 +516,7 @@ public final class GraderService implements Runnable, AutoCloseable {
         if (args.length > 0 && (args[0].equals("--help") || args[0].equals("-h"))) {
             System.out.println("usage: GraderService key=value ...\n");
             System.out.println(GraderServiceConfig.CONFIG.toRst());
+            System.out.println(GraderConfig.CONFIG.toRst());
             return;
         }
         Map<String, String> configs = new LinkedHashMap<>();
@@ -539,11 +539,8 @@ public final class GraderService implements Runnable, AutoCloseable {
         service.run();
     }
 
-    private record Decoded(ConsumerRecord<byte[], byte[]> record, Sample sample, String reason, String errorClass,
+    private record Decoded(ConsumerRecord<byte[], byte[]> record, Sample sample, String reason, Throwable error,
                            String kind) {
-        static Decoded bad(ConsumerRecord<byte[], byte[]> record, String reason, String errorClass, String kind) {
-            return new Decoded(record, null, reason, errorClass, kind);
-        }
     }
 
     private record Pending(ConsumerRecord<byte[], byte[]> record, Sample sample, Problem problem,

@@ -21,6 +21,7 @@ import org.rltf.broker.testing.KafkaExtension;
 import org.rltf.events.Feedback;
 import org.rltf.events.Outcome;
 import org.rltf.events.Sample;
+import org.rltf.grader.GraderConfig;
 import org.rltf.schemas.Topics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,6 +45,7 @@ class GraderServiceCrashTest {
         command.add("schema.registry.url=" + env.schemaRegistryUrl());
         command.add("instance.id=grader-0");
         command.add("batch.max.records=4");
+        command.add(GraderConfig.PARALLELISM_CONFIG + "=2");
         command.add("poll.timeout.ms=100");
         command.add("progress.interval.ms=1000");
         command.add("consumer.session.timeout.ms=10000");

@@ -26,6 +26,7 @@ import org.rltf.events.Feedback;
 import org.rltf.events.Outcome;
 import org.rltf.events.Problem;
 import org.rltf.events.Sample;
+import org.rltf.grader.GraderConfig;
 import org.rltf.schemas.Topics;
 
 /** The grader service against the real broker and the real Python sandbox, in this JVM. */
@@ -41,6 +42,7 @@ class GraderServiceTest {
         config.put(GraderServiceConfig.POLL_TIMEOUT_MS_CONFIG, "100");
         config.put(GraderServiceConfig.BATCH_MAX_RECORDS_CONFIG, "8");
         config.put(GraderServiceConfig.PROGRESS_INTERVAL_MS_CONFIG, "2000");
+        config.put(GraderConfig.PARALLELISM_CONFIG, "2");
         return config;
     }
 
@@ -147,7 +149,7 @@ class GraderServiceTest {
             assertThat(StandardCharsets.UTF_8.decode(garbage.getValue().duplicate()).toString()).isEqualTo("not an avro record");
             assertThat(garbage.getService()).isEqualTo("grader/grader-0");
             assertThat(dead.get("s-orphan").getReason()).contains("unknown problem 'nowhere/1'");
-            assertThat(dead.get("s-orphan").getErrorClass()).isEqualTo("UnknownProblem");
+            assertThat(dead.get("s-orphan").getErrorClass()).isEqualTo("org.rltf.schemas.InvalidEventException");
             assertThat(grader.service.meterRegistry().get("rltf.grader.dead.letters").tag("reason", "malformed").counter()
                     .count()).isEqualTo(1.0);
         }

@@ -43,14 +43,42 @@ public enum CompatibilityLevel {
         boolean forward = this == FORWARD || this == FORWARD_TRANSITIVE || this == FULL || this == FULL_TRANSITIVE;
         List<String> messages = new ArrayList<>();
         for (Schema old : against) {
-            if (backward) describe(SchemaCompatibility.checkReaderWriterCompatibility(candidate, old), "new schema reading old", messages);
-            if (forward) describe(SchemaCompatibility.checkReaderWriterCompatibility(old, candidate), "old schema reading new", messages);
+            if (backward) describe(candidate, SchemaCompatibility.checkReaderWriterCompatibility(candidate, old), "new schema reading old", messages);
+            if (forward) describe(old, SchemaCompatibility.checkReaderWriterCompatibility(old, candidate), "old schema reading new", messages);
         }
         return messages;
     }
 
-    private static void describe(SchemaPairCompatibility result, String direction, List<String> messages) {
+    private static void describe(Schema reader, SchemaPairCompatibility result, String direction, List<String> messages) {
         for (Incompatibility i : result.getResult().getIncompatibilities())
-            messages.add("{" + direction + ": " + i.getType() + " at '" + i.getLocation() + "': " + i.getMessage() + "}");
+            messages.add("{" + direction + ": " + i.getType() + " at '" + i.getLocation() + "'" + fieldPath(reader, i.getLocation())
+                    + ": " + i.getMessage() + "}");
+    }
+
+    /** Avro reports positions ("/fields/2/type"); a person wants names (" (field sample_id)"). Best effort. */
+    private static String fieldPath(Schema reader, String location) {
+        try {
+            List<String> names = new ArrayList<>();
+            Schema current = reader;
+            String[] parts = location.split("/");
+            for (int k = 0; k < parts.length; k++) {
+                switch (parts[k]) {
+                    case "fields" -> {
+                        Schema.Field field = current.getFields().get(Integer.parseInt(parts[++k]));
+                        names.add(field.name());
+                        current = field.schema();
+                    }
+                    case "items" -> current = current.getElementType();
+                    case "values" -> current = current.getValueType();
+                    default -> {
+                        if (current.getType() == Schema.Type.UNION && parts[k].matches("\\d+"))
+                            current = current.getTypes().get(Integer.parseInt(parts[k]));
+                    }
+                }
+            }
+            return names.isEmpty() ? "" : " (field " + String.join(".", names) + ")";
+        } catch (RuntimeException e) {
+            return "";
+        }
     }
 }

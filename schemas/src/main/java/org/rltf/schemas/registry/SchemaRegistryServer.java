@@ -103,6 +103,9 @@ public final class SchemaRegistryServer implements AutoCloseable {
         consumerConfig.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         consumerConfig.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         consumerConfig.put(ConsumerConfig.CLIENT_ID_CONFIG, "schema-registry-reader");
+        // The consumer prefetches after each poll, and the broker answers one request per connection at a time:
+        // with the default 500 ms long poll, the next request's end-offset lookup would wait behind it.
+        consumerConfig.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 5);
         this.consumer = new KafkaConsumer<>(consumerConfig, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         try {
             consumer.assign(List.of(partition));
@@ -111,6 +114,9 @@ public final class SchemaRegistryServer implements AutoCloseable {
                 catchUp();
             }
             URI listener = config.listener();
+            // Headers and body go out in two writes; with Nagle's algorithm on, the client's delayed ACK holds the
+            // body ~40 ms. The JDK server reads this property once, when its first server starts.
+            if (System.getProperty("sun.net.httpserver.nodelay") == null) System.setProperty("sun.net.httpserver.nodelay", "true");
             this.http = HttpServer.create(new InetSocketAddress(listener.getHost(), listener.getPort()), 64);
             AtomicInteger threads = new AtomicInteger();
             this.executor = Executors.newFixedThreadPool(4, r -> {

@@ -1,0 +1,45 @@
+package org.rltf.learner;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * The learner's seeded draws. Step s draws its RL and supervised batches from one generator seeded
+ * {@link #stepSeed(long, long) stepSeed(run seed, s)}, so a step's batch depends only on the run seed, the step
+ * number and what it draws from, never on timing; the seed is recorded in the step's LearnerStep.
+ */
+public final class BatchSampler {
+    private BatchSampler() {}
+
+    /** The seed of step {@code step}: SplitMix64's finaliser over the run seed and the step. */
+    public static long stepSeed(long runSeed, long step) {
+        return mix(mix(runSeed) ^ step);
+    }
+
+    /**
+     * {@code n} items drawn uniformly without replacement (a partial Fisher-Yates shuffle), in draw order; all of
+     * them, shuffled, when there are fewer than {@code n}.
+     */
+    public static <T> List<T> draw(List<T> from, int n, SplittableRandom rng) {
+        int size = from.size();
+        int take = Math.min(n, size);
+        int[] index = new int[size];
+        for (int i = 0; i < size; i++) index[i] = i;
+        List<T> out = new ArrayList<>(take);
+        for (int i = 0; i < take; i++) {
+            int j = i + rng.nextInt(size - i);
+            int tmp = index[i];
+            index[i] = index[j];
+            index[j] = tmp;
+            out.add(from.get(index[i]));
+        }
+        return out;
+    }
+
+    static long mix(long z) {
+        z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
+        z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
+        return z ^ (z >>> 31);
+    }
+}

@@ -1,0 +1,290 @@
+package org.rltf.learner;
+
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Range;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigException;
+import org.rltf.policy.TrainerConfig;
+import org.rltf.schemas.Topics;
+import org.rltf.streams.BufferConfig;
+import org.rltf.streams.RewardConfig;
+
+/**
+ * Configuration of {@link LearnerService}. Keys are defined once here with documentation, defaults and validators;
+ * a bad value fails at start-up with a {@link ConfigException} naming the key. The same map also configures the
+ * embedded online buffer ({@code buffer.*}, see {@link BufferConfig}) and its rewards ({@code reward.*}, see
+ * {@link RewardConfig}); keys prefixed {@code streams.} go to Kafka Streams, {@code producer.} and
+ * {@code consumer.} to the Kafka clients. Unknown keys are ignored.
+ *
+ * <p>The defaults are the paper's (RLTF-METHOD.md section 7) where it gives one: lr 2e-6, weight decay 0.05, clip
+ * 1.0, 500 warm-up steps, a checkpoint every 50 steps, at most 512 reference tokens.
+ */
+public final class LearnerConfig extends AbstractConfig {
+
+    public static final String RUN_CONFIG = "run";
+    private static final String RUN_DOC = "The run: the learner reads rltf.<run>.problems, .samples and .feedback (through "
+            + "its embedded buffer) and .checkpoints, and writes .experience (the buffer), .checkpoints and .learner-steps.";
+
+    public static final String BOOTSTRAP_SERVERS_CONFIG = "bootstrap.servers";
+    private static final String BOOTSTRAP_SERVERS_DOC = "Kafka brokers, host:port[,host:port...].";
+
+    public static final String SCHEMA_REGISTRY_URL_CONFIG = "schema.registry.url";
+    private static final String SCHEMA_REGISTRY_URL_DOC = "The Confluent-compatible schema registry of the run's events.";
+
+    public static final String CHECKPOINT_STORE_DIR_CONFIG = "checkpoint.store.dir";
+    private static final String CHECKPOINT_STORE_DIR_DOC = "The checkpoint store: checkpoint v<N> of the run is written to "
+            + "<dir>/<run>/v<N> (weights, config, tokenizer, optimizer state and manifest) and announced by its file: URI. "
+            + "Generators must see the same files (a shared volume when they run elsewhere).";
+
+    public static final String STEPS_CONFIG = "steps";
+    private static final String STEPS_DOC = "The learner stops after this optimizer step (counted over restarts), having "
+            + "written a checkpoint at it.";
+
+    public static final String CHECKPOINT_INTERVAL_CONFIG = "checkpoint.interval";
+    private static final String CHECKPOINT_INTERVAL_DOC = "K: a checkpoint every K optimizer steps (paper: 50). The steps "
+            + "of one period and the checkpoint that closes it commit in one Kafka transaction, so LearnerStep events become "
+            + "visible to read_committed readers once per period, and a crash loses at most the period in hand, which the "
+            + "restarted learner redoes from the last checkpoint.";
+
+    public static final String RL_BATCH_CONFIG = "rl.batch";
+    private static final String RL_BATCH_DOC = "RL sequences per optimizer step, drawn uniformly without replacement from "
+            + "the current buffer snapshot (all of it when it holds fewer).";
+
+    public static final String SL_BATCH_CONFIG = "sl.batch";
+    private static final String SL_BATCH_DOC = "Supervised sequences (reference solutions) per optimizer step.";
+
+    public static final String MICRO_BATCH_CONFIG = "micro.batch";
+    private static final String MICRO_BATCH_DOC = "Most sequences in one forward/backward pass. Gradients of all micro-batches "
+            + "of a step add up before the one optimizer step; the loss normalisation is over the whole step, so the "
+            + "micro-batch size changes memory use, not the result (up to floating-point order).";
+
+    public static final String SL_MAX_TOKENS_CONFIG = "sl.max.tokens";
+    private static final String SL_MAX_TOKENS_DOC = "Most tokens of a reference solution in the supervised term (the end is "
+            + "cut; paper: 512). Prompts keep their last tokens to fit the model's context.";
+
+    public static final String LR_CONFIG = "lr";
+    private static final String LR_DOC = "Peak learning rate of AdamW (paper: 2e-6 for RL of a pre-trained model; a model "
+            + "trained from scratch needs far more).";
+
+    public static final String WARMUP_STEPS_CONFIG = "warmup.steps";
+    private static final String WARMUP_STEPS_DOC = "Linear learning-rate warm-up steps (paper: 500).";
+
+    public static final String GRAD_CLIP_CONFIG = "grad.clip";
+    private static final String GRAD_CLIP_DOC = "Global gradient-norm clip; 0 disables it (paper: 1.0).";
+
+    public static final String WEIGHT_DECAY_CONFIG = "weight.decay";
+    private static final String WEIGHT_DECAY_DOC = "AdamW decoupled weight decay (paper: 0.05).";
+
+    public static final String ADAM_BETA1_CONFIG = "adam.beta1";
+    public static final String ADAM_BETA2_CONFIG = "adam.beta2";
+    public static final String ADAM_EPS_CONFIG = "adam.eps";
+
+    public static final String SEED_CONFIG = "seed";
+    private static final String SEED_DOC = "Run seed: the initial weights of version 0 and each step's batch draw "
+            + "(seed of step s = a hash of this and s, recorded in its LearnerStep).";
+
+    public static final String LOSS_COARSE_CONFIG = "loss.coarse.enabled";
+    private static final String LOSS_COARSE_DOC = "Ablation: the coarse reward of the outcome in R(W). Sets the buffer's "
+            + RewardConfig.COARSE_ENABLED_CONFIG + " too (giving that key a different value is an error).";
+    public static final String LOSS_ADAPTIVE_CONFIG = "loss.adaptive.enabled";
+    private static final String LOSS_ADAPTIVE_DOC = "Ablation: the adaptive reward in place of the coarse one for "
+            + "failures. Sets " + RewardConfig.ADAPTIVE_ENABLED_CONFIG + ".";
+    public static final String LOSS_FINE_CONFIG = "loss.fine.enabled";
+    private static final String LOSS_FINE_DOC = "Ablation: the fine-grained per-token penalty R_fine * alpha. Sets "
+            + RewardConfig.FINE_ENABLED_CONFIG + ".";
+    public static final String LOSS_SUPERVISED_CONFIG = "loss.supervised.enabled";
+    private static final String LOSS_SUPERVISED_DOC = "Ablation: the supervised term on reference solutions. Needs "
+            + "training problems with reference solutions.";
+
+    public static final String PROBLEMS_SPLIT_CONFIG = "problems.split";
+    private static final String PROBLEMS_SPLIT_DOC = "Splits of the problems topic whose reference solutions feed the "
+            + "supervised term.";
+
+    public static final String MODEL_PRESET_CONFIG = "model.preset";
+    private static final String MODEL_PRESET_DOC = "Shape of a fresh version-0 model: tiny, small or base (see ModelConfig). "
+            + "Unused when init.checkpoint is set or the run already has a checkpoint.";
+
+    public static final String TOKENIZER_CONFIG = "tokenizer";
+    private static final String TOKENIZER_DOC = "Tokenizer of a fresh version-0 model: 'bytes', or the path of a Hugging "
+            + "Face tokenizer.json.";
+
+    public static final String INIT_CHECKPOINT_CONFIG = "init.checkpoint";
+    private static final String INIT_CHECKPOINT_DOC = "A checkpoint directory (e.g. after supervised fine-tuning) whose "
+            + "weights become version 0 when the run has no checkpoint yet. Empty: fresh weights from model.preset and seed.";
+
+    public static final String RUN_EPOCH_MS_CONFIG = "run.epoch.ms";
+    private static final String RUN_EPOCH_MS_DOC = "Event time of the run's first event, the version-0 checkpoint; every "
+            + "later learner timestamp derives from it and from the samples' event times (never the wall clock). -1: the "
+            + "wall clock when the learner first starts the run, read once and recorded in that event.";
+
+    public static final String TRANSACTIONAL_ID_PREFIX_CONFIG = "transactional.id.prefix";
+    private static final String TRANSACTIONAL_ID_PREFIX_DOC = "Prefix of the learner's transactional.id "
+            + "(<prefix>.<run>). One learner per run: a restarted learner fences the old one and aborts its open period.";
+
+    public static final String TRANSACTION_TIMEOUT_MS_CONFIG = "transaction.timeout.ms";
+    private static final String TRANSACTION_TIMEOUT_MS_DOC = "The producer's transaction.timeout.ms. A checkpoint period "
+            + "(checkpoint.interval steps and the checkpoint save) runs inside one transaction, so this must exceed the "
+            + "slowest period; the broker caps it at its transaction.max.timeout.ms (15 minutes by default). When a "
+            + "period takes longer the broker aborts it and the learner redoes it from the last checkpoint: lower "
+            + "checkpoint.interval instead.";
+
+    public static final String BUFFER_STATE_DIR_CONFIG = "buffer.state.dir";
+    private static final String BUFFER_STATE_DIR_DOC = "Kafka Streams state directory of the embedded buffer. Empty: a "
+            + "fresh temporary directory (the store is restored from its changelog at start).";
+
+    public static final String BUFFER_POLL_MS_CONFIG = "buffer.poll.ms";
+    private static final String BUFFER_POLL_MS_DOC = "How often the learner looks again while it waits for the buffer "
+            + "(buffer.min.fill, or a snapshot with no usable sample).";
+
+    public static final String PROGRESS_INTERVAL_MS_CONFIG = "progress.interval.ms";
+    private static final String PROGRESS_INTERVAL_MS_DOC = "How often waiting is logged.";
+
+    private static final ConfigDef.Validator POSITIVE_FINITE = (name, value) -> {
+        double v = (Double) value;
+        if (!(v > 0) || !Double.isFinite(v)) throw new ConfigException(name, value, "must be a finite number > 0");
+    };
+    private static final ConfigDef.Validator NON_NEGATIVE_FINITE = (name, value) -> {
+        double v = (Double) value;
+        if (!(v >= 0) || !Double.isFinite(v)) throw new ConfigException(name, value, "must be a finite number >= 0");
+    };
+    private static final ConfigDef.Validator BETA = (name, value) -> {
+        double v = (Double) value;
+        if (!(v >= 0 && v < 1)) throw new ConfigException(name, value, "must be in [0, 1)");
+    };
+
+    public static final ConfigDef CONFIG = new ConfigDef()
+            .define(RUN_CONFIG, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, (name, value) -> {
+                try {
+                    Topics.validateRun((String) value);
+                } catch (IllegalArgumentException e) {
+                    throw new ConfigException(name, value, e.getMessage());
+                }
+            }, Importance.HIGH, RUN_DOC)
+            .define(BOOTSTRAP_SERVERS_CONFIG, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(),
+                    Importance.HIGH, BOOTSTRAP_SERVERS_DOC)
+            .define(SCHEMA_REGISTRY_URL_CONFIG, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(),
+                    Importance.HIGH, SCHEMA_REGISTRY_URL_DOC)
+            .define(CHECKPOINT_STORE_DIR_CONFIG, Type.STRING, "checkpoints", new ConfigDef.NonEmptyString(),
+                    Importance.HIGH, CHECKPOINT_STORE_DIR_DOC)
+            .define(STEPS_CONFIG, Type.LONG, 1000L, Range.atLeast(1), Importance.HIGH, STEPS_DOC)
+            .define(CHECKPOINT_INTERVAL_CONFIG, Type.INT, 50, Range.atLeast(1), Importance.HIGH, CHECKPOINT_INTERVAL_DOC)
+            .define(RL_BATCH_CONFIG, Type.INT, 8, Range.atLeast(1), Importance.HIGH, RL_BATCH_DOC)
+            .define(SL_BATCH_CONFIG, Type.INT, 8, Range.atLeast(1), Importance.HIGH, SL_BATCH_DOC)
+            .define(MICRO_BATCH_CONFIG, Type.INT, 8, Range.atLeast(1), Importance.MEDIUM, MICRO_BATCH_DOC)
+            .define(SL_MAX_TOKENS_CONFIG, Type.INT, 512, Range.atLeast(1), Importance.MEDIUM, SL_MAX_TOKENS_DOC)
+            .define(LR_CONFIG, Type.DOUBLE, 2e-6, POSITIVE_FINITE, Importance.HIGH, LR_DOC)
+            .define(WARMUP_STEPS_CONFIG, Type.INT, 500, Range.atLeast(0), Importance.MEDIUM, WARMUP_STEPS_DOC)
+            .define(GRAD_CLIP_CONFIG, Type.DOUBLE, 1.0, NON_NEGATIVE_FINITE, Importance.MEDIUM, GRAD_CLIP_DOC)
+            .define(WEIGHT_DECAY_CONFIG, Type.DOUBLE, 0.05, NON_NEGATIVE_FINITE, Importance.MEDIUM, WEIGHT_DECAY_DOC)
+            .define(ADAM_BETA1_CONFIG, Type.DOUBLE, 0.9, BETA, Importance.LOW, "AdamW beta1.")
+            .define(ADAM_BETA2_CONFIG, Type.DOUBLE, 0.999, BETA, Importance.LOW, "AdamW beta2.")
+            .define(ADAM_EPS_CONFIG, Type.DOUBLE, 1e-8, POSITIVE_FINITE, Importance.LOW, "AdamW epsilon.")
+            .define(SEED_CONFIG, Type.LONG, 42L, Importance.MEDIUM, SEED_DOC)
+            .define(LOSS_COARSE_CONFIG, Type.BOOLEAN, true, Importance.MEDIUM, LOSS_COARSE_DOC)
+            .define(LOSS_ADAPTIVE_CONFIG, Type.BOOLEAN, true, Importance.MEDIUM, LOSS_ADAPTIVE_DOC)
+            .define(LOSS_FINE_CONFIG, Type.BOOLEAN, true, Importance.MEDIUM, LOSS_FINE_DOC)
+            .define(LOSS_SUPERVISED_CONFIG, Type.BOOLEAN, true, Importance.MEDIUM, LOSS_SUPERVISED_DOC)
+            .define(PROBLEMS_SPLIT_CONFIG, Type.LIST, "train", (name, value) -> {
+                if (value == null || ((List<?>) value).isEmpty())
+                    throw new ConfigException(name, value, "name at least one split");
+            }, Importance.LOW, PROBLEMS_SPLIT_DOC)
+            .define(MODEL_PRESET_CONFIG, Type.STRING, "tiny", ConfigDef.ValidString.in("tiny", "small", "base"),
+                    Importance.MEDIUM, MODEL_PRESET_DOC)
+            .define(TOKENIZER_CONFIG, Type.STRING, "bytes", new ConfigDef.NonEmptyString(), Importance.MEDIUM,
+                    TOKENIZER_DOC)
+            .define(INIT_CHECKPOINT_CONFIG, Type.STRING, "", Importance.MEDIUM, INIT_CHECKPOINT_DOC)
+            .define(RUN_EPOCH_MS_CONFIG, Type.LONG, -1L, Range.atLeast(-1), Importance.LOW, RUN_EPOCH_MS_DOC)
+            .define(TRANSACTIONAL_ID_PREFIX_CONFIG, Type.STRING, "rltf-learner", new ConfigDef.NonEmptyString(),
+                    Importance.LOW, TRANSACTIONAL_ID_PREFIX_DOC)
+            .define(TRANSACTION_TIMEOUT_MS_CONFIG, Type.INT, 900_000, Range.atLeast(1000), Importance.MEDIUM,
+                    TRANSACTION_TIMEOUT_MS_DOC)
+            .define(BUFFER_STATE_DIR_CONFIG, Type.STRING, "", Importance.LOW, BUFFER_STATE_DIR_DOC)
+            .define(BUFFER_POLL_MS_CONFIG, Type.LONG, 200L, Range.between(1, 60_000), Importance.LOW, BUFFER_POLL_MS_DOC)
+            .define(PROGRESS_INTERVAL_MS_CONFIG, Type.LONG, 10_000L, Range.atLeast(100), Importance.LOW,
+                    PROGRESS_INTERVAL_MS_DOC);
+
+    private final BufferConfig buffer;
+    private final RewardConfig rewards;
+
+    public LearnerConfig(Map<?, ?> originals) {
+        super(CONFIG, originals, false);
+        this.buffer = new BufferConfig(originals);
+        this.rewards = new RewardConfig(rewardProps(originals));
+    }
+
+    /**
+     * The buffer's reward switches follow the loss ablation switches, so the baseline the buffer computes (the
+     * greedy program's R under the same switches) matches the R(W) the loss uses. Stating both differently is an error.
+     */
+    private Map<String, Object> rewardProps(Map<?, ?> originals) {
+        Map<String, Object> props = new HashMap<>();
+        originals.forEach((k, v) -> props.put(String.valueOf(k), v));
+        link(props, LOSS_COARSE_CONFIG, RewardConfig.COARSE_ENABLED_CONFIG, getBoolean(LOSS_COARSE_CONFIG));
+        link(props, LOSS_ADAPTIVE_CONFIG, RewardConfig.ADAPTIVE_ENABLED_CONFIG, getBoolean(LOSS_ADAPTIVE_CONFIG));
+        link(props, LOSS_FINE_CONFIG, RewardConfig.FINE_ENABLED_CONFIG, getBoolean(LOSS_FINE_CONFIG));
+        return props;
+    }
+
+    private void link(Map<String, Object> props, String lossKey, String rewardKey, boolean value) {
+        Object given = props.get(rewardKey);
+        if (given != null && Boolean.parseBoolean(String.valueOf(given).trim()) != value
+                && originals().containsKey(lossKey))
+            throw new ConfigException(rewardKey, given, "contradicts " + lossKey + "=" + value
+                    + "; set only " + lossKey);
+        if (given != null && !originals().containsKey(lossKey)) {
+            // Only the reward key was given: the loss follows it, so the two never disagree.
+            return;
+        }
+        props.put(rewardKey, value);
+    }
+
+    public String run() { return getString(RUN_CONFIG); }
+    public Topics topics() { return Topics.forRun(run()); }
+    public String bootstrapServers() { return getString(BOOTSTRAP_SERVERS_CONFIG); }
+    public String schemaRegistryUrl() { return getString(SCHEMA_REGISTRY_URL_CONFIG); }
+    public Path checkpointStoreDir() { return Path.of(getString(CHECKPOINT_STORE_DIR_CONFIG)).toAbsolutePath().normalize(); }
+    public long steps() { return getLong(STEPS_CONFIG); }
+    public int checkpointInterval() { return getInt(CHECKPOINT_INTERVAL_CONFIG); }
+    public int rlBatch() { return getInt(RL_BATCH_CONFIG); }
+    public int slBatch() { return getInt(SL_BATCH_CONFIG); }
+    public int microBatch() { return getInt(MICRO_BATCH_CONFIG); }
+    public int slMaxTokens() { return getInt(SL_MAX_TOKENS_CONFIG); }
+    public long seed() { return getLong(SEED_CONFIG); }
+    public List<String> problemsSplits() { return getList(PROBLEMS_SPLIT_CONFIG); }
+    public String modelPreset() { return getString(MODEL_PRESET_CONFIG); }
+    public String tokenizer() { return getString(TOKENIZER_CONFIG); }
+    public String initCheckpoint() { return getString(INIT_CHECKPOINT_CONFIG); }
+    public long runEpochMs() { return getLong(RUN_EPOCH_MS_CONFIG); }
+    public int transactionTimeoutMs() { return getInt(TRANSACTION_TIMEOUT_MS_CONFIG); }
+    public String bufferStateDir() { return getString(BUFFER_STATE_DIR_CONFIG); }
+    public long bufferPollMs() { return getLong(BUFFER_POLL_MS_CONFIG); }
+    public long progressIntervalMs() { return getLong(PROGRESS_INTERVAL_MS_CONFIG); }
+
+    public String transactionalId() {
+        return getString(TRANSACTIONAL_ID_PREFIX_CONFIG) + "." + run();
+    }
+
+    public BufferConfig buffer() { return buffer; }
+
+    /** The buffer's reward config, with the loss switches applied. */
+    public RewardConfig rewards() { return rewards; }
+
+    /** The loss switches, as the buffer's reward config has them (one source of truth). */
+    public RltfLoss.Terms lossTerms() {
+        return new RltfLoss.Terms(rewards.coarseEnabled(), rewards.adaptiveEnabled(), rewards.fineEnabled(),
+                getBoolean(LOSS_SUPERVISED_CONFIG));
+    }
+
+    public TrainerConfig trainer() {
+        return new TrainerConfig(getDouble(LR_CONFIG), getDouble(WEIGHT_DECAY_CONFIG), getDouble(ADAM_BETA1_CONFIG),
+                getDouble(ADAM_BETA2_CONFIG), getDouble(ADAM_EPS_CONFIG), getInt(WARMUP_STEPS_CONFIG),
+                getDouble(GRAD_CLIP_CONFIG), seed());
+    }
+}
