@@ -14,7 +14,10 @@ import picocli.CommandLine.Command;
         subcommands = {
                 CommandLine.HelpCommand.class,
                 BenchCommand.class,
+                SftCommand.class,
                 BrokerCommand.class,
+                GraderCommand.class,
+                RegistryCommand.class,
         })
 public final class Rltf implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -23,7 +26,16 @@ public final class Rltf implements Runnable {
 
     public static void main(String[] args) {
         configureOffline();
-        System.exit(new CommandLine(new Rltf()).execute(args));
+        CommandLine cli = new CommandLine(new Rltf());
+        // A bad config value is the user's to fix: one line naming the key, not a stack trace.
+        cli.setExecutionExceptionHandler((e, command, parsed) -> {
+            if (e instanceof org.apache.kafka.common.config.ConfigException) {
+                command.getErr().println("rltf " + command.getCommandName() + ": invalid configuration: " + e.getMessage());
+                return 2;
+            }
+            throw e;
+        });
+        System.exit(cli.execute(args));
     }
 
     static void configureOffline() {

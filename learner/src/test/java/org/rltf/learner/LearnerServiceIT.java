@@ -93,7 +93,7 @@ class LearnerServiceIT {
         config.put("buffer.min.fill", "8");
         config.put("buffer.max.policy.lag", "100");
         config.put("buffer.snapshot.interval.steps", "2");
-        config.put("buffer.baseline.wait.ms", "5");
+        config.put("buffer.baseline.wait.ms", "50000"); // siblings wait for their greedy program
         config.put("buffer.join.window.ms", "1000");
         config.put("buffer.grace.ms", "1000");
         config.put("buffer.horizon.ms", "100000");
@@ -129,7 +129,7 @@ class LearnerServiceIT {
             assertThat(s.getSampleIds()).hasSize(3).doesNotHaveDuplicates().allMatch(sampled::contains);
             assertThat(s.getReferenceIds()).hasSize(2).allMatch(id -> id.equals("p/1#0") || id.equals("p/2#0"));
             assertThat(s.getSeed()).isEqualTo(BatchSampler.stepSeed(42, s.getStep()));
-            assertThat(s.getRlTokens()).isEqualTo(3 * 22);
+            assertThat(s.getRlTokens()).isEqualTo(3 * "    x = 1\n    return y\n".length());
             assertThat(s.getSlTokens()).isPositive();
             assertThat(s.getLossSl()).isPositive();
             assertThat(Double.isFinite(s.getLoss())).isTrue();

@@ -38,16 +38,23 @@ final class CausalSelfAttention {
         NDArray qkv = Ops.linear(x, cAttnWeight, cAttnBias)     // [B, T, 3C]
                 .reshape(b, t, 3, heads, headDim)
                 .transpose(2, 0, 3, 1, 4);                    // [3, B, H, T, D]
-        NDArray q = Ops.select(qkv, 0).mul(scale);
-        NDArray k = Ops.select(qkv, 1);
-        NDArray v = Ops.select(qkv, 2);
+        NDArray q = Ops.select(qkv, 0).mul(scale);            // [B, H, T, D]
+        NDArray kT = Ops.select(qkv, 1).transpose(0, 1, 3, 2); // [B, H, D, T]
+        NDArray v = Ops.select(qkv, 2);                       // [B, H, T, D]
         if (cache != null) {
-            NDArray[] kv = cache.append(layer, k, v, start, step);
-            k = kv[0];
+            NDArray[] kv = cache.append(layer, kT, v, start, step);
+            kT = kv[0];
             v = kv[1];
         }
-        NDArray att = q.matMul(k.transpose(0, 1, 3, 2)).add(mask).softmax(-1); // [B, H, T, S]
-        NDArray y = att.matMul(v)                                              // [B, H, T, D]
+        long s = v.getShape().get(2);
+        long bh = b * heads;
+        // bmm on [B*H, ...] views: torch's 4-D matmul would add broadcasting work (and copies of strided operands) to every call
+        NDArray att = Ops.bmm(q.reshape(bh, t, headDim), kT.reshape(bh, headDim, s))
+                .reshape(b, heads, t, s)
+                .add(mask)
+                .softmax(-1);                                 // [B, H, T, S]
+        NDArray y = Ops.bmm(att.reshape(bh, t, s), v.reshape(bh, s, headDim))
+                .reshape(b, heads, t, headDim)
                 .transpose(0, 2, 1, 3)
                 .reshape(b, t, c);
         return Ops.linear(y, cProjWeight, cProjBias);

@@ -29,6 +29,8 @@ import java.util.Map;
 final class HfTokenizer implements Tokenizer {
     static final String KIND = "huggingface";
     static final String FILE_NAME = "tokenizer.json";
+    /** Hugging Face's side file; here it records which token is eos, so a checkpoint reloads with the same one. */
+    static final String CONFIG_FILE_NAME = "tokenizer_config.json";
     /** Tried in order when no eos token is named. */
     private static final List<String> EOS_CANDIDATES = List.of("<|endoftext|>", "</s>", "<eos>", "<|end_of_text|>", "<|eot_id|>", "[EOS]", "<|im_end|>", "[SEP]");
     private static final int WINDOW = 4;
@@ -37,10 +39,12 @@ final class HfTokenizer implements Tokenizer {
     private final HuggingFaceTokenizer tokenizer;
     private final int vocabSize;
     private final int eosId;
+    private final String eosToken;
     private final boolean[] special;
 
-    private HfTokenizer(byte[] fileBytes, HuggingFaceTokenizer tokenizer, int vocabSize, int eosId, boolean[] special) {
+    private HfTokenizer(byte[] fileBytes, HuggingFaceTokenizer tokenizer, int vocabSize, int eosId, String eosToken, boolean[] special) {
         this.fileBytes = fileBytes;
+        this.eosToken = eosToken;
         this.tokenizer = tokenizer;
         this.vocabSize = vocabSize;
         this.eosId = eosId;
@@ -85,6 +89,7 @@ final class HfTokenizer implements Tokenizer {
         int size = vocab.values().stream().mapToInt(Integer::intValue).max().orElse(-1) + 1;
         if (size < 2) throw new IllegalArgumentException("tokenizer " + origin + " has an empty vocabulary");
         Integer eos = null;
+        String eosName = eosToken;
         if (eosToken != null) {
             eos = vocab.get(eosToken);
             if (eos == null) throw new IllegalArgumentException("tokenizer " + origin + " has no token '" + eosToken + "'");
@@ -92,6 +97,7 @@ final class HfTokenizer implements Tokenizer {
             for (String c : EOS_CANDIDATES) {
                 if (vocab.containsKey(c)) {
                     eos = vocab.get(c);
+                    eosName = c;
                     break;
                 }
             }
@@ -110,7 +116,7 @@ final class HfTokenizer implements Tokenizer {
         } catch (IOException | RuntimeException e) {
             throw new IllegalArgumentException("tokenizer " + origin + " could not be loaded: " + e.getMessage(), e);
         }
-        return new HfTokenizer(bytes, tok, size, eos, isSpecial);
+        return new HfTokenizer(bytes, tok, size, eos, eosName, isSpecial);
     }
 
     @Override public int vocabSize() { return vocabSize; }
@@ -202,6 +208,20 @@ final class HfTokenizer implements Tokenizer {
     @Override
     public void writeTo(Path dir) throws IOException {
         Files.write(dir.resolve(FILE_NAME), fileBytes);
+        ObjectMapper json = new ObjectMapper();
+        Files.write(dir.resolve(CONFIG_FILE_NAME), json.writerWithDefaultPrettyPrinter().writeValueAsBytes(json.createObjectNode().put("eos_token", eosToken)));
+    }
+
+    /** The eos token named in a {@value #CONFIG_FILE_NAME}, or null. */
+    static String eosTokenFrom(byte[] configBytes) {
+        try {
+            JsonNode n = new ObjectMapper().readTree(configBytes);
+            JsonNode eos = n == null ? null : n.get("eos_token");
+            if (eos == null) return null;
+            return eos.isTextual() ? eos.asText() : eos.path("content").asText(null); // HF writes a string or an AddedToken object
+        } catch (IOException e) {
+            throw new IllegalArgumentException(CONFIG_FILE_NAME + " is not valid JSON: " + e.getMessage(), e);
+        }
     }
 
     byte[] fileBytes() { return fileBytes.clone(); }

@@ -6,9 +6,11 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
 /**
- * Keys and values of every layer for a batch being decoded: per layer two [B, H, capacity, D]
- * buffers written in place, so a decode step appends one position instead of recomputing the
- * prefix. Attention reads a view of the filled part.
+ * Keys and values of every layer for a batch being decoded, written in place so a decode step
+ * appends one position instead of recomputing the prefix; attention reads views of the filled part.
+ * Keys are stored transposed, [B, H, D, capacity], so the filled part is already the right operand
+ * of q k^T: a strided view bmm takes as it is (a transposed view of a [.., capacity, D] buffer
+ * made libtorch copy it on every step, several times slower at batch 1).
  */
 final class KvCache implements AutoCloseable {
     private final NDArray[] keys;
@@ -19,24 +21,26 @@ final class KvCache implements AutoCloseable {
         this.capacity = capacity;
         keys = new NDArray[config.layers()];
         values = new NDArray[config.layers()];
-        Shape shape = new Shape(batch, config.heads(), capacity, config.headDim());
+        Shape keyShape = new Shape(batch, config.heads(), config.headDim(), capacity);
+        Shape valueShape = new Shape(batch, config.heads(), capacity, config.headDim());
         for (int l = 0; l < config.layers(); l++) {
-            keys[l] = manager.zeros(shape, DataType.FLOAT32);
-            values[l] = manager.zeros(shape, DataType.FLOAT32);
+            keys[l] = manager.zeros(keyShape, DataType.FLOAT32);
+            values[l] = manager.zeros(valueShape, DataType.FLOAT32);
         }
     }
 
     int capacity() { return capacity; }
 
-    NDArray keysForProbe(int layer) { return keys[layer]; }
-
-    /** Stores k, v ([B, H, T, D]) at positions [start, start+T) and returns views of positions [0, start+T). */
-    NDArray[] append(int layer, NDArray k, NDArray v, int start, NDManager step) {
-        long end = start + k.getShape().get(2);
+    /**
+     * Stores keys kT ([B, H, D, T]) and values v ([B, H, T, D]) at positions [start, start+T) and
+     * returns views of positions [0, start+T) in the same layouts.
+     */
+    NDArray[] append(int layer, NDArray kT, NDArray v, int start, NDManager step) {
+        long end = start + v.getShape().get(2);
         if (end > capacity) throw new IllegalStateException("KV cache full: " + end + " > " + capacity);
-        Ops.writeTime(keys[layer], k, start);
-        Ops.writeTime(values[layer], v, start);
-        return new NDArray[] {Ops.slice(keys[layer], 2, 0, end, step), Ops.slice(values[layer], 2, 0, end, step)};
+        Ops.writeSlice(keys[layer], kT, 3, start);
+        Ops.writeSlice(values[layer], v, 2, start);
+        return new NDArray[] {Ops.slice(keys[layer], 3, 0, end, step), Ops.slice(values[layer], 2, 0, end, step)};
     }
 
     /** Keeps only the given batch rows (finished rows are dropped so later steps do less work). */

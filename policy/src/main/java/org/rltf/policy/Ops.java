@@ -15,6 +15,8 @@ import ai.djl.pytorch.jni.JniUtils;
  * short-lived step manager) first and a parameter second.
  */
 final class Ops {
+    static { PolicyRuntime.engine(); } // JniUtils needs the native library the engine loads
+
     private Ops() {}
 
     private static PtNDArray pt(NDArray a) {
@@ -51,12 +53,21 @@ final class Ops {
         return v;
     }
 
-    /** target[:, :, start:start+T, :] = value (in place, no autograd). */
-    static void writeTime(NDArray target, NDArray value, long start) {
+    /** target[..., start:start+n, ...] = value along {@code axis}, n = value's size there (in place, no autograd). */
+    static void writeSlice(NDArray target, NDArray value, int axis, long start) {
         long[] s = value.getShape().getShape();
-        long[] min = {0, 0, start, 0};
-        long[] max = {s[0], s[1], start + s[2], s[3]};
-        JniUtils.indexSet(pt(target), pt(value), min, max, new long[] {1, 1, 1, 1});
+        long[] min = new long[s.length];
+        long[] max = s.clone();
+        long[] step = new long[s.length];
+        java.util.Arrays.fill(step, 1);
+        min[axis] = start;
+        max[axis] = start + s[axis];
+        JniUtils.indexSet(pt(target), pt(value), min, max, step);
+    }
+
+    /** Batched matrix product of rank-3 arrays, [N, a, b] x [N, b, c]; one bmm, no broadcasting logic. */
+    static NDArray bmm(NDArray a, NDArray b) {
+        return JniUtils.bmm(pt(a), pt(b));
     }
 
     /** A float32 array on the manager's device whose memory belongs to libtorch (not to a Java buffer). */

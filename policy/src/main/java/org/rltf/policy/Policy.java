@@ -102,7 +102,9 @@ public final class Policy implements AutoCloseable {
             case ByteTokenizer.KIND:
                 return Tokenizer.bytes();
             case HfTokenizer.KIND:
-                return HfTokenizer.fromBytes(v.require(HfTokenizer.FILE_NAME), null, v.dir().resolve(HfTokenizer.FILE_NAME).toString());
+                byte[] side = v.files().get(HfTokenizer.CONFIG_FILE_NAME);
+                String eos = side == null ? null : HfTokenizer.eosTokenFrom(side);
+                return HfTokenizer.fromBytes(v.require(HfTokenizer.FILE_NAME), eos, v.dir().resolve(HfTokenizer.FILE_NAME).toString());
             default:
                 throw new CheckpointException("checkpoint " + v.dir() + ": unknown tokenizer kind '" + config.tokenizerKind() + "'");
         }

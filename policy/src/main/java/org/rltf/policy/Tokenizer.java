@@ -61,7 +61,12 @@ public interface Tokenizer extends AutoCloseable {
                 if (!Files.isRegularFile(file)) {
                     throw new CheckpointException("checkpoint " + dir + " records tokenizer kind huggingface but has no " + HfTokenizer.FILE_NAME);
                 }
-                return huggingFace(file);
+                Path side = dir.resolve(HfTokenizer.CONFIG_FILE_NAME);
+                try {
+                    return HfTokenizer.load(file, Files.isRegularFile(side) ? HfTokenizer.eosTokenFrom(Files.readAllBytes(side)) : null);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
             default:
                 throw new CheckpointException("checkpoint " + dir + ": unknown tokenizer kind '" + kind + "'");
         }

@@ -94,6 +94,14 @@ class CheckpointTest {
                 assertThat(q.logits(ids)).isDeepEqualTo(p.logits(ids));
             }
         }
+        // an eos named explicitly (not one of the usual names) survives the round trip
+        Tokenizer custom = Tokenizer.huggingFace(tj, "def");
+        try (Policy p = Policy.create(new ModelConfig(1, 32, 2, 64, custom.vocabSize(), custom.kind()), custom, 3, Device.cpu())) {
+            CheckpointInfo info = p.save(tmp.resolve("custom"));
+            try (Policy q = Policy.load(info.dir())) {
+                assertThat(q.tokenizer().eosId()).isEqualTo(257).isEqualTo(custom.eosId());
+            }
+        }
     }
 
     @Test

@@ -160,17 +160,33 @@ public final class GraderService implements Runnable, AutoCloseable {
                 .description("Programs graded again after a SANDBOX_ERROR").register(meters);
 
         this.decoder = new RecordDecoder<>(new StringDeserializer(), sampleDeserializer);
-        Map<String, Object> graderConfig = new HashMap<>(configs);
+        Map<String, Object> graderProps = new HashMap<>(configs);
         // Feedback names the instance that graded it, unless the grader's id is set on its own.
-        graderConfig.putIfAbsent(GraderConfig.ID_CONFIG, config.instanceId());
-        this.grader = Grader.start(new GraderConfig(graderConfig));
-        this.consumer = new KafkaConsumer<>(consumerConfig(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
-        this.producer = new KafkaProducer<>(producerConfig(), new ByteArraySerializer(), new ByteArraySerializer());
-        this.deadLetters = new DeadLetters(producer, deadLetterSerializer, serviceName);
-        this.problems = new ProblemIndex(
-                new KafkaConsumer<>(problemsConsumerConfig(), new StringDeserializer(), new ByteArrayDeserializer()),
-                AvroSerdes.serde(Problem.class, registry, serdeConfig, false).deserializer(), topics.problems(),
-                Duration.ofSeconds(60));
+        graderProps.putIfAbsent(GraderConfig.ID_CONFIG, config.instanceId());
+        GraderConfig graderConfig = new GraderConfig(graderProps); // validated before anything starts
+
+        // Created in order; whatever exists is closed again if a later step fails, so a bad start leaks nothing.
+        List<AutoCloseable> created = new ArrayList<>(List.of(registry));
+        try {
+            this.consumer = add(created, new KafkaConsumer<>(consumerConfig(), new ByteArrayDeserializer(),
+                    new ByteArrayDeserializer()));
+            this.producer = add(created, new KafkaProducer<>(producerConfig(), new ByteArraySerializer(),
+                    new ByteArraySerializer()));
+            this.deadLetters = new DeadLetters(producer, deadLetterSerializer, serviceName);
+            this.problems = add(created, new ProblemIndex(
+                    new KafkaConsumer<>(problemsConsumerConfig(), new StringDeserializer(), new ByteArrayDeserializer()),
+                    AvroSerdes.serde(Problem.class, registry, serdeConfig, false).deserializer(), topics.problems(),
+                    Duration.ofSeconds(60)));
+            this.grader = Grader.start(graderConfig);
+        } catch (RuntimeException | Error e) {
+            for (int i = created.size() - 1; i >= 0; i--) closeQuietly(created.get(i));
+            throw e;
+        }
+    }
+
+    private static <T extends AutoCloseable> T add(List<AutoCloseable> created, T closeable) {
+        created.add(closeable);
+        return closeable;
     }
 
     public GraderServiceConfig config() { return config; }
@@ -249,20 +265,17 @@ public final class GraderService implements Runnable, AutoCloseable {
 
         // Start every program before writing anything: grading is the slow part and runs in parallel.
         List<Pending> pending = new ArrayList<>(decoded.size());
-        List<ProducerRecord<byte[], byte[]>> rejected = new ArrayList<>();
-        List<String> rejectedKinds = new ArrayList<>();
+        List<Decoded> rejected = new ArrayList<>();
         for (Decoded d : decoded) {
             if (d.sample == null) {
-                rejected.add(deadLetter(d.record, d.reason, d.error));
-                rejectedKinds.add(d.kind);
+                rejected.add(d);
                 continue;
             }
             Problem problem = problems.get(d.sample.getProblemId());
             if (problem == null) {
-                rejected.add(deadLetter(d.record, "unknown problem '" + d.sample.getProblemId() + "' of sample '"
+                rejected.add(new Decoded(d.record, null, "unknown problem '" + d.sample.getProblemId() + "' of sample '"
                         + d.sample.getSampleId() + "': not in " + topics.problems() + " after reading it to its end",
-                        new InvalidEventException("unknown problem " + d.sample.getProblemId())));
-                rejectedKinds.add("unknown-problem");
+                        new InvalidEventException("unknown problem " + d.sample.getProblemId()), "unknown-problem"));
                 continue;
             }
             pending.add(new Pending(d.record, d.sample, problem, gradeSafely(problem, d.sample)));
@@ -271,7 +284,7 @@ public final class GraderService implements Runnable, AutoCloseable {
         List<Feedback> published = new ArrayList<>(pending.size());
         try {
             producer.beginTransaction();
-            for (ProducerRecord<byte[], byte[]> deadLetter : rejected) producer.send(deadLetter);
+            for (Decoded d : rejected) producer.send(deadLetter(d.record, d.reason, d.error));
             // Sent in poll order as each finishes, so the producer overlaps the network with grading.
             for (Pending p : pending) {
                 Feedback feedback = awaitWithRetries(p);
@@ -299,8 +312,8 @@ public final class GraderService implements Runnable, AutoCloseable {
             outcomeCounters.get(feedback.getOutcome()).increment();
             gradeTimer.record(feedback.getGradeTimeMs(), TimeUnit.MILLISECONDS);
         }
-        for (String kind : rejectedKinds) {
-            deadLetterCounters.computeIfAbsent(kind, k -> Counter.builder("rltf.grader.dead.letters")
+        for (Decoded d : rejected) {
+            deadLetterCounters.computeIfAbsent(d.kind, k -> Counter.builder("rltf.grader.dead.letters")
                     .tag("run", config.run()).tag("reason", k)
                     .description("Sample records sent to the dead-letter topic, by reason").register(meters)).increment();
         }

@@ -58,57 +58,64 @@ class GraderServiceCrashTest {
         String run = env.createRun("grader-crash");
         Topics topics = Topics.forRun(run);
         ServiceTestKit kit = new ServiceTestKit(env.clientConfig());
-        // Slow enough (about a second a program) that a batch's transaction stays open for a while.
+        // Slow enough (a second a program, two at a time, four a batch) that each transaction stays open
+        // for about a second after its first feedback is written.
         kit.sendProblems(topics.problems(), ServiceTestKit.assertProblem("test/slow", "", "assert slow(2) == 2"));
         List<ProducerRecord<String, Sample>> records = new ArrayList<>();
         for (int i = 0; i < SAMPLES; i++) {
             String id = "s-" + i;
-            String program = "import time\ndef slow(x):\n    time.sleep(0.6)\n    return x" + (i % 3 == 0 ? " + 1" : "") + "\n";
+            String program = "import time\ndef slow(x):\n    time.sleep(1.0)\n    return x" + (i % 3 == 0 ? " + 1" : "") + "\n";
             records.add(new ProducerRecord<>(topics.samples(), null, 1_000L + i, id,
                     ServiceTestKit.sample(run, id, "test/slow", program)));
         }
         kit.send(topics.samples(), Sample.class, records);
 
         Path logFile = tmp.resolve("graders.log");
-        Process first = startGrader(env, run, logFile);
-        Process second = null;
-        try {
-            // Kill once some feedback is committed and more is in the log but not yet committed: an open transaction.
-            await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(100)).until(() -> {
-                int committed = kit.readAll(topics.feedback(), Feedback.class, true).size();
-                int written = kit.readAll(topics.feedback(), Feedback.class, false).size();
-                return committed > 0 && written > committed;
-            });
-            first.destroyForcibly(); // SIGKILL on Linux
-            first.waitFor();
-            int committedAtKill = kit.readAll(topics.feedback(), Feedback.class, true).size();
-            log.info("Killed the first grader with {} of {} feedback committed", committedAtKill, SAMPLES);
-            assertThat(committedAtKill).isLessThan(SAMPLES);
+        List<Process> graders = new ArrayList<>();
+        try (ServiceTestKit.Tail committed = kit.tail(topics.feedback(), true);
+             ServiceTestKit.Tail written = kit.tail(topics.feedback(), false)) {
+            // Once a batch is committed, kill a grader while more feedback is in the log but not yet committed, i.e.
+            // inside an open transaction, and start a new one under the same instance id. Should a kill land just after a commit, try again.
+            boolean killedInsideTransaction = false;
+            for (int attempt = 0; attempt < 3 && !killedInsideTransaction; attempt++) {
+                Process grader = startGrader(env, run, logFile);
+                graders.add(grader);
+                await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(10))
+                        .until(() -> (committed.count() > 0 && written.count() > committed.count()) || committed.count() >= SAMPLES);
+                if (committed.count() >= SAMPLES) break;
+                grader.destroyForcibly(); // SIGKILL on Linux
+                grader.waitFor();
+                Thread.sleep(200); // let both tails see everything the dead grader wrote
+                int c = committed.count();
+                int w = written.count();
+                killedInsideTransaction = w > c;
+                log.info("Killed grader {} with {} of {} feedback committed and {} written", attempt + 1, c, SAMPLES, w);
+            }
+            assertThat(killedInsideTransaction).as("a kill landed inside an open transaction").isTrue();
 
-            second = startGrader(env, run, logFile);
+            graders.add(startGrader(env, run, logFile));
             await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200))
                     .until(() -> kit.groupCaughtUp("rltf." + run + ".grader", topics.samples()));
 
-            List<ConsumerRecord<String, Feedback>> committed = kit.readAll(topics.feedback(), Feedback.class, true);
-            Map<String, Long> perSample = committed.stream()
+            List<ConsumerRecord<String, Feedback>> feedback = kit.readAll(topics.feedback(), Feedback.class, true);
+            Map<String, Long> perSample = feedback.stream()
                     .collect(Collectors.groupingBy(ConsumerRecord::key, Collectors.counting()));
             assertThat(perSample).hasSize(SAMPLES);
             assertThat(perSample.values()).allMatch(n -> n == 1L);
-            for (ConsumerRecord<String, Feedback> r : committed) {
+            for (ConsumerRecord<String, Feedback> r : feedback) {
                 int i = Integer.parseInt(r.key().substring(2));
                 assertThat(r.value().getOutcome()).as(r.key()).isEqualTo(i % 3 == 0 ? Outcome.FAILURE : Outcome.PASS);
                 assertThat(r.timestamp()).isEqualTo(1_000L + i);
             }
-            // The kill did hit an open transaction: its aborted feedback is in the log, invisible to read_committed.
+            // The aborted feedback is in the log, visible only to read_uncommitted readers.
             assertThat(kit.readAll(topics.feedback(), Feedback.class, false).size()).isGreaterThan(SAMPLES);
         } catch (Throwable t) {
             log.error("Grader child output:\n{}", Files.exists(logFile) ? Files.readString(logFile) : "(none)");
             throw t;
         } finally {
-            first.destroyForcibly();
-            if (second != null) {
-                second.destroy(); // SIGTERM: a graceful stop
-                if (!second.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) second.destroyForcibly();
+            for (Process grader : graders) {
+                grader.destroy(); // SIGTERM: a graceful stop (a no-op for the killed ones)
+                if (!grader.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) grader.destroyForcibly();
             }
         }
     }

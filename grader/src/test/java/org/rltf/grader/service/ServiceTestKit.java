@@ -114,6 +114,37 @@ final class ServiceTestKit {
         return out;
     }
 
+    /** Counts the records of a topic as they arrive, from one long-lived consumer (cheaper than re-reading). */
+    final class Tail implements AutoCloseable {
+        private final KafkaConsumer<byte[], byte[]> consumer;
+        private int count;
+
+        Tail(String topic, boolean readCommitted) {
+            Map<String, Object> c = new HashMap<>(client);
+            c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, readCommitted ? "read_committed" : "read_uncommitted");
+            c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+            consumer = new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+        }
+
+        int count() {
+            count += consumer.poll(Duration.ofMillis(20)).count();
+            return count;
+        }
+
+        @Override
+        public void close() {
+            consumer.close();
+        }
+    }
+
+    Tail tail(String topic, boolean readCommitted) {
+        return new Tail(topic, readCommitted);
+    }
+
     /** True when {@code group} has committed offsets at the end of every partition of {@code topic}. */
     boolean groupCaughtUp(String group, String topic) throws Exception {
         try (Admin admin = Admin.create(client)) {
