@@ -48,16 +48,18 @@ public final class Grader implements AutoCloseable {
     private final GraderConfig config;
     private final String id;
     private final Sandbox sandbox;
+    private final Spawner spawner;
     private final FeedbackAssembler assembler;
     private final List<PythonWorker> workers;
     private final BlockingQueue<PythonWorker> idle;
     private final ExecutorService executor;
     private volatile boolean closed;
 
-    private Grader(GraderConfig config, Sandbox sandbox, Taxonomy taxonomy, List<PythonWorker> workers) {
+    private Grader(GraderConfig config, Sandbox sandbox, Spawner spawner, Taxonomy taxonomy, List<PythonWorker> workers) {
         this.config = config;
         this.id = config.id();
         this.sandbox = sandbox;
+        this.spawner = spawner;
         this.assembler = new FeedbackAssembler(taxonomy, id);
         this.workers = List.copyOf(workers);
         this.idle = new ArrayBlockingQueue<>(workers.size(), false, workers);
@@ -79,12 +81,13 @@ public final class Grader implements AutoCloseable {
     public static Grader start(GraderConfig config) {
         Taxonomy taxonomy = Taxonomy.of(config);
         Sandbox sandbox = Sandbox.prepare(config);
+        Spawner spawner = new Spawner();
         List<PythonWorker> workers = new ArrayList<>();
         ExecutorService starter = Executors.newFixedThreadPool(Math.min(config.parallelism(), 8));
         try {
             List<Future<PythonWorker>> started = new ArrayList<>();
             for (int slot = 0; slot < config.parallelism(); slot++) {
-                PythonWorker worker = new PythonWorker(sandbox, slot, config.workerStartTimeoutMs());
+                PythonWorker worker = new PythonWorker(sandbox, spawner, slot, config.workerStartTimeoutMs());
                 workers.add(worker);
                 started.add(starter.submit(() -> {
                     worker.start();
@@ -104,10 +107,12 @@ public final class Grader implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             workers.forEach(PythonWorker::close);
+            spawner.close();
             sandbox.close();
             throw new SandboxUnavailableException("interrupted while starting workers", e);
         } catch (RuntimeException e) {
             workers.forEach(PythonWorker::close);
+            spawner.close();
             sandbox.close();
             throw e;
         } finally {
@@ -119,7 +124,7 @@ public final class Grader implements AutoCloseable {
                 hello.path("python").asText(), sandbox.python().executable(), sandbox.uid(0),
                 sandbox.uid(workers.size() - 1), config.testTimeoutMs(), config.programTimeoutMs(),
                 config.memoryLimitBytes() >> 20);
-        return new Grader(config, sandbox, taxonomy, workers);
+        return new Grader(config, sandbox, spawner, taxonomy, workers);
     }
 
     /** This instance's id, as in {@link Feedback#getGraderId()}. */
@@ -260,6 +265,7 @@ public final class Grader implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         workers.forEach(PythonWorker::close);
+        spawner.close();
         sandbox.close();
     }
 }

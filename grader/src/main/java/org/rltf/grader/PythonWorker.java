@@ -46,6 +46,7 @@ final class PythonWorker implements AutoCloseable {
     }
 
     private final Sandbox sandbox;
+    private final Spawner spawner;
     private final int slot;
     private final long startTimeoutMs;
     private volatile Process process;
@@ -55,8 +56,9 @@ final class PythonWorker implements AutoCloseable {
     private JsonNode hello;
     private long nextJobId;
 
-    PythonWorker(Sandbox sandbox, int slot, long startTimeoutMs) {
+    PythonWorker(Sandbox sandbox, Spawner spawner, int slot, long startTimeoutMs) {
         this.sandbox = sandbox;
+        this.spawner = spawner;
         this.slot = slot;
         this.startTimeoutMs = startTimeoutMs;
     }
@@ -94,7 +96,7 @@ final class PythonWorker implements AutoCloseable {
             env.putAll(Sandbox.workerEnvironment());
         }
         try {
-            process = pb.start();
+            process = spawner.start(pb);
         } catch (IOException e) {
             throw new WorkerFailure("cannot start worker " + slot + ": " + e.getMessage(), e);
         }

@@ -144,7 +144,7 @@ final class Sandbox implements AutoCloseable {
         cfg.putArray("must_be_hidden").addAll(hiddenPaths().stream().map(JSON.getNodeFactory()::textNode).toList());
         List<String> cmd = new ArrayList<>();
         if (!sandboxed) {
-            cmd.addAll(List.of(python.executable(), "-s", "-B", workerDir.resolve("worker.py").toString(), cfg.toString()));
+            cmd.addAll(List.of(python.executable(), "-S", "-B", workerDir.resolve("worker.py").toString(), cfg.toString()));
             return cmd;
         }
         cmd.addAll(List.of(bwrap, "--die-with-parent", "--new-session",
@@ -191,7 +191,7 @@ final class Sandbox implements AutoCloseable {
         for (Map.Entry<String, String> e : workerEnvironment().entrySet()) {
             cmd.addAll(List.of("--setenv", e.getKey(), e.getValue()));
         }
-        cmd.addAll(List.of("--chdir", "/tmp", python.executable(), "-s", "-B", WORKER_DIR_INSIDE + "/worker.py", cfg.toString()));
+        cmd.addAll(List.of("--chdir", "/tmp", python.executable(), "-S", "-B", WORKER_DIR_INSIDE + "/worker.py", cfg.toString()));
         return cmd;
     }
 

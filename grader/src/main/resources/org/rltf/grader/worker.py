@@ -9,9 +9,9 @@ fd 3. The worker holds the expected outputs and compares there, so a program can
 of STDIO and CALL_BASED tests (ASSERT tests carry their expected values in the assert itself, as in
 every HumanEval/MBPP harness).
 
-Why fork per test: a new interpreter costs ~25 ms of CPU, a fork of this warm one about one, and
-every test starts from the same clean state, so tests cannot leak state into each other and a crash,
-timeout or fork bomb costs one test, not the worker.
+Why fork per test: a new interpreter costs 25-30 ms of CPU, a fork of this warm one (and its exit)
+about 0.5 ms on a small VM; and every test starts from the same clean state, so tests cannot leak
+state into each other and a crash, timeout or fork bomb costs one test, not the worker.
 
 Protocol on the worker's original stdin/stdout, one JSON object per line:
   worker -> grader, once:   {"hello": true, "python": ..., "checks": {...}}
@@ -20,15 +20,20 @@ Protocol on the worker's original stdin/stdout, one JSON object per line:
                             or {"id": ..., "sandbox_error": "..."} when the grader itself failed.
 Anything the worker prints by mistake goes to /dev/null, never into the protocol.
 
+After every test, whatever the test process left running is killed (kill(-1) as the slot's uid);
+after every program, its scratch directory and any SysV IPC objects it made are removed, so nothing
+passes from one program to the next.
+
 Process layout while a test runs:
   bwrap init (pid 1 of the sandbox's pid namespace)
    └ worker (root inside the sandbox, child subreaper)
       └ test process: the slot's uid, its own session, PDEATHSIG=KILL, rlimits, scratch cwd
          └ anything the program forks (same uid; all killed with kill(-1) as that uid after the test)
 
-Known limit: ASSERT tests run inside the program's process, so a program written to attack this
-harness (walking the interpreter's memory with ctypes, patching the modules the report uses) could
-forge an ASSERT result. STDIO and CALL_BASED verdicts are computed here, out of its reach.
+Known limit: ASSERT tests run inside the program's process, as in every HumanEval/MBPP harness, so a
+program written to attack them (returning an object whose __eq__ is always true, walking the
+interpreter's memory with ctypes, patching the modules the report uses) could pass or forge an ASSERT
+result. STDIO and CALL_BASED verdicts are computed here, on plain data, out of the program's reach.
 """
 
 import ctypes
@@ -48,9 +53,37 @@ import types
 # Start-up: warm the interpreter. Everything imported here is shared copy-on-write by every test.
 # ---------------------------------------------------------------------------------------------------
 
-# Kept single-threaded: numeric libraries must not start thread pools.
-for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS"):
-    os.environ[_var] = "1"
+# The environment every test process starts from (a test adds only HOME and TMPDIR): set once here,
+# because every putenv in a fork costs. Numeric libraries are kept single-threaded.
+TEST_ENVIRONMENT = {
+    "PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "PYTHONHASHSEED": "0",
+    "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "NUMEXPR_NUM_THREADS": "1",
+}
+os.environ.clear()
+os.environ.update(TEST_ENVIRONMENT)
+
+# The worker is started with -S: site's .pth files may import a good deal (certifi, threading, ...),
+# and everything imported here is paid again in every fork. What site gives a program is supplied
+# here instead: the installation's site-packages on sys.path, and the exit()/quit() builtins.
+if sys.flags.no_site:
+    import sysconfig
+    for _key in ("purelib", "platlib"):
+        _path = sysconfig.get_path(_key)
+        if _path and _path not in sys.path and os.path.isdir(_path):
+            sys.path.append(_path)
+
+    class _Quitter:
+        def __init__(self, name):
+            self.name = name
+
+        def __repr__(self):
+            return "Use %s() or Ctrl-D (i.e. EOF) to exit" % self.name
+
+        def __call__(self, code=None):
+            raise SystemExit(code)
+
+    import builtins as _builtins
+    _builtins.exit, _builtins.quit = _Quitter("exit"), _Quitter("quit")
 
 # What generated programs and the HumanEval/MBPP/APPS tests commonly import. Left out on purpose,
 # because each makes every fork dearer than importing it in the few tests that use it: numpy (it
@@ -119,6 +152,7 @@ SETUP_FAILED = 70            # exit status of a test process that could not be s
 libc = ctypes.CDLL(None, use_errno=True)
 PR_SET_PDEATHSIG = 1
 PR_SET_CHILD_SUBREAPER = 36
+IPC_RMID = 0
 
 
 def truncate(text, limit=MESSAGE_CHARS):
@@ -164,11 +198,7 @@ def enter_test_process(cfg, job, stdin_fd, out_w, err_w, res_w):
         if 0 in os.getresuid():
             raise PermissionError("still root after setresuid")
 
-    os.environ.clear()
-    os.environ.update({
-        "PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": job["scratch"], "TMPDIR": job["scratch"],
-        "LANG": "C.UTF-8", "PYTHONHASHSEED": "0", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
-    })
+    os.environ["HOME"] = os.environ["TMPDIR"] = job["scratch"]
     sys.argv = [PROGRAM_FILE]
     if sys.path:
         sys.path[0] = job["scratch"]
@@ -577,6 +607,39 @@ class Worker:
             self.kill_slot(alive)
             time.sleep(0.001)
 
+    def remove_ipc(self):
+        """SysV shared memory, semaphores and message queues outlive their processes: remove what the
+        program left, so that the next program in this sandbox cannot read it."""
+        found = []
+        # /proc/sysvipc columns: the id is the 2nd; owner and creator uids are (8, 10) for shm and
+        # msg, (5, 7) for sem.
+        for kind, uid_columns in (("shm", (7, 9)), ("sem", (4, 6)), ("msg", (7, 9))):
+            try:
+                with open("/proc/sysvipc/" + kind) as f:
+                    next(f, None)
+                    for line in f:
+                        cols = line.split()
+                        if any(int(cols[c]) == self.uid for c in uid_columns):
+                            found.append((kind, int(cols[1])))
+            except (OSError, ValueError, IndexError):
+                pass
+        if not found or not self.sandboxed:
+            return
+        helper = os.fork()
+        if helper == 0:
+            try:
+                os.setresuid(self.uid, self.uid, self.uid)
+                for kind, ident in found:
+                    if kind == "shm":
+                        libc.shmctl(ident, IPC_RMID, None)
+                    elif kind == "sem":
+                        libc.semctl(ident, 0, IPC_RMID)
+                    else:
+                        libc.msgctl(ident, IPC_RMID, None)
+            finally:
+                os._exit(0)
+        os.waitpid(helper, 0)
+
     @staticmethod
     def reap():
         while True:
@@ -727,6 +790,7 @@ class Worker:
                 del raw
         finally:
             self.remove_scratch(scratch)
+            self.remove_ipc()
         results, self.results, self.expected = self.results, None, None
         return {"id": job["id"], "compile_error": compile_error, "tests": results}
 

@@ -46,6 +46,29 @@ class GraderStartTest {
     }
 
     @Test
+    void workersOutliveTheThreadsThatStartedThem() throws Exception {
+        // bwrap --die-with-parent fires when the starting *thread* ends; workers must not depend on it.
+        try (Grader g = Grader.start(new GraderConfig(Map.of(GraderConfig.PARALLELISM_CONFIG, 1)))) {
+            Problem p = Problems.asserts("t/outlive", "", "", "assert f(2) == 4");
+            Thread.sleep(300);
+            assertThat(g.workers()).allMatch(PythonWorker::alive);
+            for (int i = 0; i < 4; i++) {
+                assertThat(g.grade(p, Problems.sample(p, "def f(x):\n    return x * x\n")).getOutcome()).isEqualTo(Outcome.PASS);
+            }
+            g.workers().forEach(w -> w.processHandle().ifPresent(ProcessHandle::destroyForcibly));
+            Thread shortLived = new Thread(() -> g.grade(p, Problems.sample(p, "def f(x):\n    return x * x\n")));
+            shortLived.start();
+            shortLived.join();
+            Thread.sleep(300);
+            assertThat(g.workers()).as("the worker restarted by a thread that has ended").allMatch(PythonWorker::alive);
+            for (int i = 0; i < 4; i++) {
+                Feedback fb = g.grade(p, Problems.sample(p, "def f(x):\n    return x * x\n"));
+                assertThat(fb.getOutcome()).as(fb.toString()).isEqualTo(Outcome.PASS);
+            }
+        }
+    }
+
+    @Test
     void insecureModeStillGradesForDebugging() {
         try (Grader g = Grader.start(new GraderConfig(Map.of(GraderConfig.INSECURE_NO_SANDBOX_CONFIG, true,
                 GraderConfig.PARALLELISM_CONFIG, 1)))) {

@@ -143,6 +143,19 @@ class HostileProgramsTest {
     }
 
     @Test
+    void sysvSharedMemoryDoesNotOutliveTheProgram() {
+        String shm = "import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\n";
+        Feedback create = grader.grade(STDIN, sample(STDIN, shm
+                + "ident = libc.shmget(0x5eed, 4096, 0o1000 | 0o600)\nprint(int(input()) + 1 if ident >= 0 else 'shmget failed')\n"));
+        assertThat(create.getOutcome()).as("a program may use SysV shared memory").isEqualTo(Outcome.PASS);
+        for (int i = 0; i < 4; i++) {   // whichever worker it lands on
+            Feedback find = grader.grade(STDIN, sample(STDIN, shm
+                    + "print(int(input()) + 1 if libc.shmget(0x5eed, 0, 0) < 0 else 'found the last program\\'s segment')\n"));
+            assertThat(find.getOutcome()).as(find.toString()).isEqualTo(Outcome.PASS);
+        }
+    }
+
+    @Test
     void parallelHostilityDoesNotCrossSlots() {
         List<CompletableFuture<Feedback>> futures = new ArrayList<>();
         futures.add(grader.gradeAsync(ASSERTED, sample(ASSERTED, "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass\n")));

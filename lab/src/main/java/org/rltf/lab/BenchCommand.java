@@ -8,6 +8,7 @@ import picocli.CommandLine.Command;
         description = "Benchmarks: each prints its numbers and the ratio to its baseline, measured in the same run.",
         subcommands = {
                 PolicyBenchCommand.class,
+                GraderBenchCommand.class,
         })
 public final class BenchCommand implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;

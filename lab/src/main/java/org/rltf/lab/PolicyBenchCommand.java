@@ -64,11 +64,19 @@ public final class PolicyBenchCommand implements Callable<Integer> {
     @Option(names = "--sample-batches", split = ",", defaultValue = "1,32", description = "Sampling batch sizes (default: ${DEFAULT-VALUE}).")
     List<Integer> sampleBatches;
 
+    @Option(names = "--repeats", defaultValue = "3", description = "Runs of each side, interleaved; the best of each is reported "
+            + "(default: ${DEFAULT-VALUE}).")
+    int repeats;
+
     @Option(names = "--seed", defaultValue = "1", description = "Seed for weights and data (default: ${DEFAULT-VALUE}).")
     long seed;
 
     @Override
     public Integer call() throws Exception {
+        if (repeats < 1 || trainSteps < 1 || warmupSteps < 0 || newTokens < 1 || promptLen < 1 || trainLen < 2 || trainBatch < 1) {
+            System.err.println("--repeats, --train-steps, --new-tokens, --prompt-len, --train-batch must be >= 1, --train-len >= 2, --warmup-steps >= 0");
+            return 2;
+        }
         int n = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(n));
         System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
@@ -82,17 +90,20 @@ public final class PolicyBenchCommand implements Callable<Integer> {
                 torchVersion == null ? "not available (" + python + " has no torch: apt-get install -y python3-torch libopenblas0-pthread)"
                         : python + " torch " + torchVersion);
         System.out.printf("shapes: train %d x %d tokens (loss on the last %d of each row), %d timed steps after %d warm-up; "
-                + "sample %d new tokens after %d-token prompts, temperature 1, top-p 0.95, eos suppressed%n",
-                trainBatch, trainLen, trainLen - trainLen / 2, trainSteps, warmupSteps, newTokens, promptLen);
+                + "sample %d new tokens after %d-token prompts, temperature 1, top-p 0.95, eos suppressed; best of %d interleaved runs%n",
+                trainBatch, trainLen, trainLen - trainLen / 2, trainSteps, warmupSteps, newTokens, promptLen, repeats);
         System.out.printf("%-6s %-10s %-24s %12s %12s %12s%n", "preset", "params", "metric", "DJL", "PyTorch", "DJL/PyTorch");
         for (String preset : presets) {
             ModelConfig config = ModelConfig.preset(preset, Tokenizer.bytes());
             Map<String, Double> djl = new LinkedHashMap<>();
-            try (Policy policy = Policy.create(config, Tokenizer.bytes(), seed, Device.cpu())) {
-                djl.put("train tokens/s", PolicyBench.trainTokensPerSecond(policy, shapes));
-                for (int b : sampleBatches) djl.put("sample b" + b + " tokens/s", PolicyBench.sampleTokensPerSecond(policy, shapes, b));
+            Map<String, Double> ref = new LinkedHashMap<>();
+            for (int r = 0; r < repeats; r++) { // interleaved, best of each: the machine may be shared
+                try (Policy policy = Policy.create(config, Tokenizer.bytes(), seed, Device.cpu())) {
+                    best(djl, "train tokens/s", PolicyBench.trainTokensPerSecond(policy, shapes));
+                    for (int b : sampleBatches) best(djl, "sample b" + b + " tokens/s", PolicyBench.sampleTokensPerSecond(policy, shapes, b));
+                }
+                if (torchVersion != null) runReference(script, config, n).forEach((k, v) -> best(ref, k, v));
             }
-            Map<String, Double> ref = torchVersion == null ? Map.of() : runReference(script, config, n);
             boolean first = true;
             for (Map.Entry<String, Double> e : djl.entrySet()) {
                 Double r = ref.get(e.getKey());
@@ -104,6 +115,10 @@ public final class PolicyBenchCommand implements Callable<Integer> {
         }
         System.out.println("ratio > 1: DJL faster. Targets: training >= 1/1.3 (within 1.3x of PyTorch), batched sampling > 1.");
         return 0;
+    }
+
+    private static void best(Map<String, Double> into, String key, double value) {
+        into.merge(key, value, Math::max);
     }
 
     private Map<String, Double> runReference(Path script, ModelConfig c, int n) throws IOException, InterruptedException {

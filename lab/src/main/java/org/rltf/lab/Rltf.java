@@ -14,9 +14,13 @@ import picocli.CommandLine.Command;
         subcommands = {
                 CommandLine.HelpCommand.class,
                 BenchCommand.class,
+                LabCommand.class,
+                GeneratorCommand.class,
+                LearnerCommand.class,
                 SftCommand.class,
                 BrokerCommand.class,
                 GraderCommand.class,
+                GradeCommand.class,
                 RegistryCommand.class,
         })
 public final class Rltf implements Runnable {

@@ -195,8 +195,8 @@ public final class PolicyTrainer implements AutoCloseable {
                 NDArray[] grads = new NDArray[params.length];
                 double sumSq = 0;
                 for (int i = 0; i < params.length; i++) {
-                    NDArray grad = params[i].getGradient();
-                    if (grad == null) continue; // never reached by a backward pass
+                    NDArray grad = JniUtils.getGradient((PtNDArray) params[i]);
+                    if (grad == null) continue; // no backward pass has reached it yet: skipped, as torch.optim skips a None grad
                     grad.attach(tmp);
                     grads[i] = grad;
                     sumSq += grad.square().sum().getFloat();

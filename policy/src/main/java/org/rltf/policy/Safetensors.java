@@ -18,6 +18,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The safetensors format, written and read here: an 8-byte little-endian header length N, N bytes of
@@ -59,7 +60,7 @@ public final class Safetensors {
         ObjectNode header = JSON.createObjectNode();
         if (metadata != null && !metadata.isEmpty()) {
             ObjectNode m = header.putObject(METADATA);
-            metadata.forEach(m::put);
+            new TreeMap<>(metadata).forEach(m::put); // sorted: Map.of iterates in a per-JVM random order, and the bytes must not vary
         }
         long offset = 0;
         for (Map.Entry<String, Tensor> e : tensors.entrySet()) {

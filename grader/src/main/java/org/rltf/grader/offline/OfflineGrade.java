@@ -167,7 +167,7 @@ public final class OfflineGrade {
                 JsonNode row;
                 try {
                     row = JSON.readTree(line);
-                } catch (IOException e) {
+                } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
                     throw new IllegalArgumentException(file + " line " + n + ": not JSON: " + e.getOriginalMessage());
                 }
                 JsonNode problemId = row.get("problem_id");
