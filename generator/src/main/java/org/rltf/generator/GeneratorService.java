@@ -188,6 +188,7 @@ public final class GeneratorService implements Runnable, AutoCloseable {
     @Override
     public void run() {
         if (!started.compareAndSet(false, true)) throw new IllegalStateException("GeneratorService already ran");
+        if (closing.get()) throw new IllegalStateException("GeneratorService was closed before it ran");
         try {
             assignControlTopics();
             catchUp();

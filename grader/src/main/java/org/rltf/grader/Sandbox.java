@@ -7,9 +7,15 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipal;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -59,7 +65,7 @@ final class Sandbox implements AutoCloseable {
     private final PythonInstall python;
     private final String bwrap;
     private final int uidBase;
-    private final Path workerDir;      // a private copy of worker.py
+    private final Path workerDir;      // holds worker.py (see workerScriptDir)
     private final Path insecureScratch;
 
     private Sandbox(GraderConfig config, boolean sandboxed, PythonInstall python, String bwrap, int uidBase,
@@ -101,24 +107,59 @@ final class Sandbox implements AutoCloseable {
         PythonInstall python = resolvePython(config.python());
         int uidBase = config.uidBase() != 0 ? config.uidBase()
                 : 100_000 + new SplittableRandom().nextInt(1 << 20) * 1024;
-        Path workerDir = null;
+        Path workerDir;
         Path scratch = null;
         try {
-            workerDir = Files.createTempDirectory("rltf-grader-",
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
-            try (InputStream in = Sandbox.class.getClassLoader().getResourceAsStream(WORKER_RESOURCE)) {
-                if (in == null) throw new IllegalStateException("missing resource " + WORKER_RESOURCE);
-                Files.copy(in, workerDir.resolve("worker.py"), StandardCopyOption.REPLACE_EXISTING);
-            }
-            Files.setPosixFilePermissions(workerDir.resolve("worker.py"), PosixFilePermissions.fromString("rw-r--r--"));
+            workerDir = workerScriptDir();
             if (!sandboxed) {
                 scratch = Files.createTempDirectory("rltf-grader-scratch-");
             }
         } catch (IOException e) {
-            deleteTree(workerDir);
-            throw new SandboxUnavailableException("cannot prepare the worker script in a temporary directory: " + e.getMessage(), e);
+            throw new SandboxUnavailableException("cannot prepare the worker script in " + System.getProperty("java.io.tmpdir")
+                    + ": " + e.getMessage(), e);
         }
         return new Sandbox(config, sandboxed, python, bwrap, uidBase, workerDir, scratch);
+    }
+
+    /**
+     * worker.py in a directory named after its content, shared by every grader of this version and
+     * never deleted, so that a grader killed without closing leaves nothing behind. The directory
+     * must belong to this user and be writable by no one else; the script is rewritten if it differs.
+     */
+    private static Path workerScriptDir() throws IOException {
+        byte[] script;
+        try (InputStream in = Sandbox.class.getClassLoader().getResourceAsStream(WORKER_RESOURCE)) {
+            if (in == null) throw new IllegalStateException("missing resource " + WORKER_RESOURCE);
+            script = in.readAllBytes();
+        }
+        String hash;
+        try {
+            hash = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(script)).substring(0, 16);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        Path dir = Path.of(System.getProperty("java.io.tmpdir"), "rltf-grader-worker-" + hash);
+        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+            try {
+                Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
+            } catch (java.nio.file.FileAlreadyExistsException e) {
+                // another grader made it meanwhile
+            }
+        }
+        UserPrincipal me = dir.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName(System.getProperty("user.name"));
+        Set<PosixFilePermission> perms = Files.getPosixFilePermissions(dir, LinkOption.NOFOLLOW_LINKS);
+        if (Files.isSymbolicLink(dir) || !Files.getOwner(dir, LinkOption.NOFOLLOW_LINKS).equals(me)
+                || perms.contains(PosixFilePermission.GROUP_WRITE) || perms.contains(PosixFilePermission.OTHERS_WRITE)) {
+            throw new IOException(dir + " exists but is not a directory of " + me.getName() + " that only it can write");
+        }
+        Path file = dir.resolve("worker.py");
+        if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS) || !Arrays.equals(Files.readAllBytes(file), script)) {
+            Path tmp = Files.createTempFile(dir, "worker-", ".tmp");
+            Files.write(tmp, script);
+            Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        }
+        return dir;
     }
 
     boolean sandboxed() {
@@ -240,7 +281,6 @@ final class Sandbox implements AutoCloseable {
 
     @Override
     public void close() {
-        deleteTree(workerDir);
         deleteTree(insecureScratch);
     }
 

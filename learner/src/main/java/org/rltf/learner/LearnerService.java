@@ -223,6 +223,7 @@ public final class LearnerService implements Runnable, AutoCloseable {
     @Override
     public void run() {
         if (!started.compareAndSet(false, true)) throw new IllegalStateException("LearnerService already ran");
+        if (closing.get()) throw new IllegalStateException("LearnerService was closed before it ran");
         try {
             producer.initTransactions();
             assignProblems();
@@ -230,8 +231,8 @@ public final class LearnerService implements Runnable, AutoCloseable {
             CommittedCheckpoint last = newestCommittedCheckpoint();
             if (last == null) startRun();
             else resume(last);
-            startBuffer();
             if (step < config.steps()) {
+                startBuffer();
                 if (terms.rl()) awaitFill();
                 while (!closing.get() && step < config.steps()) {
                     if (!trainStep()) break;

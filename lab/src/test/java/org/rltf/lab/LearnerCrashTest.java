@@ -37,7 +37,7 @@ import org.rltf.schemas.Topics;
  * committed step numbers and checkpoint versions have no gap and no repeat.
  */
 @ExtendWith(KafkaExtension.class)
-class LearnerCrashIT {
+class LearnerCrashTest {
     private static final int K = 3;
 
     @TempDir Path tmp;
@@ -49,6 +49,8 @@ class LearnerCrashIT {
         LabCommand.Defaults d = LoopTestKit.defaults(env, run, tmp.resolve("store"), 1000, K);
         LabCommand.importProblems(env.clientConfig(), run, "mbpp", "train", 4, d.epoch);
         Map<String, Object> learnerConfig = d.learner(LoopTestKit.learnerOverrides(LoopTestKit.initCheckpoint(tmp.resolve("init"))));
+        // The killed learner's buffer state stays here, and the restarted one picks it up (same Streams process id).
+        learnerConfig.put("buffer.state.dir", tmp.resolve("buffer-state").toString());
 
         try (LabCommand.Loop loop = LabCommand.Loop.start(List.of(d.grader(0, Map.of())), null, d.generator(Map.of()),
                 new SimpleMeterRegistry(), null)) {

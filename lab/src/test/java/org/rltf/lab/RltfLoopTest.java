@@ -48,7 +48,7 @@ import org.rltf.streams.Rewards;
  * model and four MBPP training problems.
  */
 @ExtendWith(KafkaExtension.class)
-class RltfLoopIT {
+class RltfLoopTest {
 
     @TempDir Path tmp;
 

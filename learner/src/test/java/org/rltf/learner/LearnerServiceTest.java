@@ -52,7 +52,7 @@ import org.rltf.streams.Rewards;
  * samples and their feedback itself, so the buffer's experiences and the learner's batches can be checked exactly.
  */
 @ExtendWith(KafkaExtension.class)
-class LearnerServiceIT {
+class LearnerServiceTest {
     private static final long T0 = 1_700_000_000_000L;
 
     @TempDir Path store;

@@ -46,7 +46,7 @@ import org.rltf.schemas.serde.AvroSerializer;
  * and learner steps itself, so every expectation (counts, versions, timestamps) is exact.
  */
 @ExtendWith(KafkaExtension.class)
-class GeneratorServiceIT {
+class GeneratorServiceTest {
     private static final long T0 = 1_700_000_000_000L;
     private static final ModelConfig MODEL = new ModelConfig(2, 32, 2, 256, 257, "bytes");
 
