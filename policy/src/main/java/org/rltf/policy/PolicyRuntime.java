@@ -2,6 +2,7 @@ package org.rltf.policy;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
+import ai.djl.engine.StandardCapabilities;
 
 import java.util.Locale;
 
@@ -43,7 +44,7 @@ public final class PolicyRuntime {
         Engine engine = engine();
         switch (spec) {
             case "auto":
-                return engine.getGpuCount() > 0 ? Device.gpu() : Device.cpu();
+                return hasGpu(engine) ? Device.gpu() : Device.cpu();
             case "cpu":
                 return Device.cpu();
             case "gpu":
@@ -58,8 +59,13 @@ public final class PolicyRuntime {
         }
     }
 
+    /** Asks for a GPU count only with the CUDA flavour of libtorch (the CPU one makes DJL log a CUDA warning). */
+    private static boolean hasGpu(Engine engine) {
+        return engine.hasCapability(StandardCapabilities.CUDA) && engine.getGpuCount() > 0;
+    }
+
     private static void requireGpu(Engine engine, String spec) {
-        if (engine.getGpuCount() == 0) {
+        if (!hasGpu(engine)) {
             throw new IllegalArgumentException(DEVICE_PROPERTY + "=" + spec + " but the PyTorch engine reports no GPU"
                     + " (is the CUDA flavour of pytorch-native on the class path? build with -Pcuda)");
         }

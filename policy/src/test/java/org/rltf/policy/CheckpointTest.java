@@ -135,6 +135,19 @@ class CheckpointTest {
     }
 
     @Test
+    void safetensorsBytesDoNotDependOnMetadataOrder() {
+        Map<String, Safetensors.Tensor> t = new LinkedHashMap<>();
+        t.put("w", new Safetensors.Tensor(new long[] {2}, new float[] {1f, 2f}));
+        LinkedHashMap<String, String> ab = new LinkedHashMap<>();
+        ab.put("a", "1");
+        ab.put("b", "2");
+        LinkedHashMap<String, String> ba = new LinkedHashMap<>();
+        ba.put("b", "2");
+        ba.put("a", "1");
+        assertThat(Safetensors.toBytes(t, ab)).isEqualTo(Safetensors.toBytes(t, ba));
+    }
+
+    @Test
     void safetensorsReadsHalfPrecisionAndRejectsBadOffsets() {
         String header = "{\"a\":{\"dtype\":\"F16\",\"shape\":[2],\"data_offsets\":[0,4]},\"b\":{\"dtype\":\"BF16\",\"shape\":[1],\"data_offsets\":[4,6]}}";
         byte[] h = header.getBytes(StandardCharsets.UTF_8);
