@@ -98,7 +98,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class LearnerService implements Runnable, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LearnerService.class);
-    private static final long TEN_YEARS_MS = 10L * 365 * 24 * 60 * 60 * 1000;
 
     /** Progress callbacks, on the learner's thread. */
     public interface Listener {
@@ -321,13 +320,6 @@ public final class LearnerService implements Runnable, AutoCloseable {
     private void startBuffer() {
         Map<String, Object> streams = new HashMap<>(config.originalsWithPrefix("streams."));
         streams.putAll(clientConfig);
-        // Event time is a logical clock that can fall far behind the wall clock, while the broker deletes changelog
-        // records by wall-clock age (retention.ms = window retention + this). With Streams' default of one day a
-        // restarted buffer could restore an empty store: keep the window stores' changelogs for ten years.
-        streams.putIfAbsent(StreamsConfig.WINDOW_STORE_CHANGE_LOG_ADDITIONAL_RETENTION_MS_CONFIG, TEN_YEARS_MS);
-        // A learner that crashed (or closed: Streams members do not leave their group on close) holds the buffer's
-        // partitions until its session times out; 10 s instead of 45 s lets a restarted learner resume sooner.
-        streams.putIfAbsent(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000);
         try {
             if (config.bufferStateDir().isBlank()) {
                 stateDir = Files.createTempDirectory("rltf-buffer-" + config.run() + "-");

@@ -12,6 +12,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyValue;
@@ -64,6 +65,8 @@ public final class OnlineBuffer implements AutoCloseable {
      * processing.guarantee=exactly_once_v2. Always set: the dead-letter handlers for deserialization and
      * processing errors.
      */
+    private static final long CHANGELOG_EXTRA_RETENTION_MS = 10L * 365 * 24 * 60 * 60 * 1000;
+
     public static OnlineBuffer start(Map<String, Object> streamsConfig, String run, BufferConfig buffer,
                                      RewardConfig rewards) {
         Topics.validateRun(run);
@@ -73,6 +76,13 @@ public final class OnlineBuffer implements AutoCloseable {
                 throw new ConfigException(required, null, "required to start the online buffer of run " + run);
         props.putIfAbsent(StreamsConfig.APPLICATION_ID_CONFIG, "rltf-" + run + "-buffer");
         props.putIfAbsent(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        // Event time may be a logical clock far behind the wall clock, while the broker deletes changelog records by
+        // wall-clock age (retention.ms = window retention + this). With Streams' default of one day a restarted
+        // buffer could restore an empty store: keep the window stores' changelogs for ten years.
+        props.putIfAbsent(StreamsConfig.WINDOW_STORE_CHANGE_LOG_ADDITIONAL_RETENTION_MS_CONFIG, CHANGELOG_EXTRA_RETENTION_MS);
+        // Streams members do not leave their group on close, so a restarted (or crashed) buffer's partitions stay
+        // with the old member until its session times out: 10 s instead of 45 s lets a restarted learner resume sooner.
+        props.putIfAbsent(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000);
         props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class.getName());
         props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class.getName());
         String publisherId = props.get(StreamsConfig.APPLICATION_ID_CONFIG) + "/" + UUID.randomUUID();
