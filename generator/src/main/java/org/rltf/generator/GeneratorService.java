@@ -50,6 +50,7 @@ import org.rltf.policy.PolicyRuntime;
 import org.rltf.policy.SamplingParams;
 import org.rltf.schemas.DeadLetters;
 import org.rltf.schemas.RecordDecoder;
+import org.rltf.schemas.RunConfig;
 import org.rltf.schemas.Topics;
 import org.rltf.schemas.serde.AvroSerdes;
 import org.rltf.schemas.serde.SchemaRegistryClient;
@@ -563,12 +564,7 @@ public final class GeneratorService implements Runnable, AutoCloseable {
     }
 
     private Map<String, Object> consumerConfig(String purpose) {
-        Map<String, Object> c = new HashMap<>();
-        c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
-        c.put(ConsumerConfig.CLIENT_ID_CONFIG, "rltf-generator-" + config.run() + "-" + config.generatorId() + "-" + purpose);
-        c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        Map<String, Object> c = RunConfig.readCommittedConsumer(config.bootstrapServers(), "rltf-generator-" + config.run() + "-" + config.generatorId() + "-" + purpose);
         c.putAll(config.originalsWithPrefix("consumer."));
         return c;
     }

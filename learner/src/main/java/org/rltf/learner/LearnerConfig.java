@@ -12,6 +12,7 @@ import org.apache.kafka.common.config.ConfigDef.Range;
 import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigException;
 import org.rltf.policy.TrainerConfig;
+import org.rltf.schemas.RunConfig;
 import org.rltf.schemas.Topics;
 import org.rltf.streams.BufferConfig;
 import org.rltf.streams.RewardConfig;
@@ -28,15 +29,13 @@ import org.rltf.streams.RewardConfig;
  */
 public final class LearnerConfig extends AbstractConfig {
 
-    public static final String RUN_CONFIG = "run";
+    public static final String RUN_CONFIG = RunConfig.RUN_CONFIG;
     private static final String RUN_DOC = "The run: the learner reads rltf.<run>.problems, .samples and .feedback (through "
             + "its embedded buffer) and .checkpoints, and writes .experience (the buffer), .checkpoints and .learner-steps.";
 
-    public static final String BOOTSTRAP_SERVERS_CONFIG = "bootstrap.servers";
-    private static final String BOOTSTRAP_SERVERS_DOC = "Kafka brokers, host:port[,host:port...].";
+    public static final String BOOTSTRAP_SERVERS_CONFIG = RunConfig.BOOTSTRAP_SERVERS_CONFIG;
 
-    public static final String SCHEMA_REGISTRY_URL_CONFIG = "schema.registry.url";
-    private static final String SCHEMA_REGISTRY_URL_DOC = "The Confluent-compatible schema registry of the run's events.";
+    public static final String SCHEMA_REGISTRY_URL_CONFIG = RunConfig.SCHEMA_REGISTRY_URL_CONFIG;
 
     public static final String CHECKPOINT_STORE_DIR_CONFIG = "checkpoint.store.dir";
     private static final String CHECKPOINT_STORE_DIR_DOC = "The checkpoint store: checkpoint v<N> of the run is written to "
@@ -159,18 +158,7 @@ public final class LearnerConfig extends AbstractConfig {
         if (!(v >= 0 && v < 1)) throw new ConfigException(name, value, "must be in [0, 1)");
     };
 
-    public static final ConfigDef CONFIG = new ConfigDef()
-            .define(RUN_CONFIG, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, (name, value) -> {
-                try {
-                    Topics.validateRun((String) value);
-                } catch (IllegalArgumentException e) {
-                    throw new ConfigException(name, value, e.getMessage());
-                }
-            }, Importance.HIGH, RUN_DOC)
-            .define(BOOTSTRAP_SERVERS_CONFIG, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(),
-                    Importance.HIGH, BOOTSTRAP_SERVERS_DOC)
-            .define(SCHEMA_REGISTRY_URL_CONFIG, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(),
-                    Importance.HIGH, SCHEMA_REGISTRY_URL_DOC)
+    public static final ConfigDef CONFIG = RunConfig.define(RUN_DOC)
             .define(CHECKPOINT_STORE_DIR_CONFIG, Type.STRING, "checkpoints", new ConfigDef.NonEmptyString(),
                     Importance.HIGH, CHECKPOINT_STORE_DIR_DOC)
             .define(STEPS_CONFIG, Type.LONG, 1000L, Range.atLeast(1), Importance.HIGH, STEPS_DOC)

@@ -11,6 +11,7 @@ import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Range;
 import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigException;
+import org.rltf.schemas.RunConfig;
 import org.rltf.schemas.Topics;
 
 /**
@@ -21,15 +22,13 @@ import org.rltf.schemas.Topics;
  */
 public final class GraderServiceConfig extends AbstractConfig {
 
-    public static final String RUN_CONFIG = "run";
+    public static final String RUN_CONFIG = RunConfig.RUN_CONFIG;
     private static final String RUN_DOC = "The run to grade: the service reads rltf.<run>.samples and rltf.<run>.problems "
             + "and writes rltf.<run>.feedback and rltf.<run>.dead-letter.";
 
-    public static final String BOOTSTRAP_SERVERS_CONFIG = "bootstrap.servers";
-    private static final String BOOTSTRAP_SERVERS_DOC = "Kafka brokers, host:port[,host:port...].";
+    public static final String BOOTSTRAP_SERVERS_CONFIG = RunConfig.BOOTSTRAP_SERVERS_CONFIG;
 
-    public static final String SCHEMA_REGISTRY_URL_CONFIG = "schema.registry.url";
-    private static final String SCHEMA_REGISTRY_URL_DOC = "The Confluent-compatible schema registry of the run's events.";
+    public static final String SCHEMA_REGISTRY_URL_CONFIG = RunConfig.SCHEMA_REGISTRY_URL_CONFIG;
 
     public static final String GROUP_ID_CONFIG = "group.id";
     private static final String GROUP_ID_DOC = "Consumer group of the graders; instances in one group share the samples' "
@@ -69,23 +68,9 @@ public final class GraderServiceConfig extends AbstractConfig {
     public static final String PROGRESS_INTERVAL_MS_CONFIG = "progress.interval.ms";
     private static final String PROGRESS_INTERVAL_MS_DOC = "How often progress and throughput are logged.";
 
-    public static final ConfigDef CONFIG = new ConfigDef()
-            .define(RUN_CONFIG, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, (name, value) -> {
-                try {
-                    Topics.validateRun((String) value);
-                } catch (IllegalArgumentException e) {
-                    throw new ConfigException(name, value, e.getMessage());
-                }
-            }, Importance.HIGH, RUN_DOC)
-            .define(BOOTSTRAP_SERVERS_CONFIG, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(),
-                    Importance.HIGH, BOOTSTRAP_SERVERS_DOC)
-            .define(SCHEMA_REGISTRY_URL_CONFIG, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(),
-                    Importance.HIGH, SCHEMA_REGISTRY_URL_DOC)
+    public static final ConfigDef CONFIG = RunConfig.define(RUN_DOC)
             .define(GROUP_ID_CONFIG, Type.STRING, "", Importance.MEDIUM, GROUP_ID_DOC)
-            .define(INSTANCE_ID_CONFIG, Type.STRING, "", (name, value) -> {
-                if (value != null && !((String) value).matches("[A-Za-z0-9._-]*"))
-                    throw new ConfigException(name, value, "may contain only ASCII letters, digits, '.', '_' and '-'");
-            }, Importance.MEDIUM, INSTANCE_ID_DOC)
+            .define(INSTANCE_ID_CONFIG, Type.STRING, "", RunConfig.INSTANCE_NAME, Importance.MEDIUM, INSTANCE_ID_DOC)
             .define(TRANSACTIONAL_ID_PREFIX_CONFIG, Type.STRING, "rltf-grader", new ConfigDef.NonEmptyString(),
                     Importance.LOW, TRANSACTIONAL_ID_PREFIX_DOC)
             .define(BATCH_MAX_RECORDS_CONFIG, Type.INT, 16, Range.between(1, 10_000), Importance.MEDIUM, BATCH_MAX_RECORDS_DOC)
