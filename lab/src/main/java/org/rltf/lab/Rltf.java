@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
                 GraderCommand.class,
                 GradeCommand.class,
                 RegistryCommand.class,
+                ImportCommand.class,
         })
 public final class Rltf implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
