@@ -88,7 +88,7 @@ final class Sandbox implements AutoCloseable {
             if (bwrap == null) {
                 throw new SandboxUnavailableException("bubblewrap ('" + config.bwrap() + "', " + GraderConfig.BWRAP_CONFIG
                         + ") is not installed or not on PATH; install it (Debian: apt-get install -y bubblewrap; see "
-                        + ".ci/install-grader-deps.sh), or set " + GraderConfig.INSECURE_NO_SANDBOX_CONFIG
+                        + "scripts/install-deps.sh), or set " + GraderConfig.INSECURE_NO_SANDBOX_CONFIG
                         + "=true to run programs unsandboxed (debugging only)");
             }
             long uid = currentUid();

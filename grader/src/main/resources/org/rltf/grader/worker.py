@@ -46,7 +46,6 @@ import select
 import signal
 import sys
 import time
-import traceback
 import types
 
 # ---------------------------------------------------------------------------------------------------
@@ -88,12 +87,15 @@ if sys.flags.no_site:
 # What generated programs and the HumanEval/MBPP/APPS tests commonly import. Left out on purpose,
 # because each makes every fork dearer than importing it in the few tests that use it: numpy (it
 # doubles the memory every fork copies), threading and what imports it (its at-fork handler alone
-# costs a quarter of a millisecond per fork in a small VM).
+# costs a quarter of a millisecond per fork in a small VM), and modules that few of these programs use
+# but that hold much memory: dataclasses (it pulls in inspect, ast and dis), datetime and calendar,
+# hashlib (libcrypto). Fork and exit cost in proportion to the worker's private memory (page tables
+# to copy and to tear down): those four were 2.4 of its 11 MB, about 3% of every test's time.
 PRELOAD = [
     "time", "itertools", "collections", "functools", "math", "fractions", "typing", "random", "heapq",
-    "re", "string", "bisect", "json", "copy", "operator", "decimal", "datetime", "hashlib",
-    "array", "io", "textwrap", "unicodedata", "struct", "enum", "dataclasses",
-    "abc", "contextlib", "cmath", "numbers", "calendar", "collections.abc", "atexit",
+    "re", "string", "bisect", "json", "copy", "operator", "decimal",
+    "array", "io", "textwrap", "unicodedata", "struct", "enum",
+    "abc", "contextlib", "cmath", "numbers", "collections.abc", "atexit",
 ]
 PRELOADED = []
 for _name in PRELOAD:
@@ -153,6 +155,7 @@ libc = ctypes.CDLL(None, use_errno=True)
 PR_SET_PDEATHSIG = 1
 PR_SET_CHILD_SUBREAPER = 36
 IPC_RMID = 0
+SHM_INFO, SEM_INFO, MSG_INFO = 14, 19, 12
 
 
 def truncate(text, limit=MESSAGE_CHARS):
@@ -174,20 +177,8 @@ def enter_test_process(cfg, job, stdin_fd, out_w, err_w, res_w):
     os.dup2(res_w, RESULT_FD)
     os.closerange(RESULT_FD + 1, 1 << 16)   # the protocol pipes, pidfds, the other pipes' ends
 
-    cpu = int(math.ceil(job["test_timeout_s"])) + 1
-    limits = [
-        (resource.RLIMIT_CPU, cpu, cpu + 1),           # SIGXCPU, then SIGKILL: a CPU-time backstop
-        (resource.RLIMIT_AS, job["memory_bytes"], job["memory_bytes"]),
-        (resource.RLIMIT_FSIZE, job["file_bytes"], job["file_bytes"]),
-        (resource.RLIMIT_NOFILE, 256, 256),
-        (resource.RLIMIT_CORE, 0, 0),
-    ]
-    if cfg["sandboxed"]:
-        # Counted per uid, and every slot has its own uid: one program's fork bomb cannot starve
-        # another slot's program.
-        limits.append((resource.RLIMIT_NPROC, job["process_limit"], job["process_limit"]))
-    for which, soft, hard in limits:
-        resource.setrlimit(which, (soft, hard))
+    for which, limit in job["rlimits"]:
+        resource.setrlimit(which, limit)
 
     os.chdir(job["scratch"])
     if cfg["sandboxed"]:
@@ -198,13 +189,31 @@ def enter_test_process(cfg, job, stdin_fd, out_w, err_w, res_w):
         if 0 in os.getresuid():
             raise PermissionError("still root after setresuid")
 
-    os.environ["HOME"] = os.environ["TMPDIR"] = job["scratch"]
-    sys.argv = [PROGRAM_FILE]
+    # HOME, TMPDIR and sys.argv were set once in the worker (Worker.__init__, main): the scratch path
+    # is the same for every program, and a putenv here would copy a dozen pages per test.
     if sys.path:
         sys.path[0] = job["scratch"]
     # random reseeds itself from the OS in every fork; the same seed in every test keeps programs
     # that use random without seeding deterministic.
     random.seed(0)
+
+
+def test_rlimits(cfg, job):
+    """The resource limits of every test process of `job`, worked out once per program in the worker
+    (each line of Python in a test process copies pages of the worker)."""
+    cpu = int(math.ceil(job["test_timeout_s"])) + 1
+    limits = [
+        (resource.RLIMIT_CPU, (cpu, cpu + 1)),           # SIGXCPU, then SIGKILL: a CPU-time backstop
+        (resource.RLIMIT_AS, (job["memory_bytes"], job["memory_bytes"])),
+        (resource.RLIMIT_FSIZE, (job["file_bytes"], job["file_bytes"])),
+        (resource.RLIMIT_NOFILE, (256, 256)),
+        (resource.RLIMIT_CORE, (0, 0)),
+    ]
+    if cfg["sandboxed"]:
+        # Counted per uid, and every slot has its own uid: one program's fork bomb cannot starve
+        # another slot's program.
+        limits.append((resource.RLIMIT_NPROC, (job["process_limit"], job["process_limit"])))
+    return limits
 
 
 def run_in_test_process(job, index, setup_code, test_code, dumps=json.dumps, write=os.write, exit_=os._exit):
@@ -544,10 +553,18 @@ class Worker:
         self.uid = cfg["uid"]
         self.sandboxed = cfg["sandboxed"]
         self.scratch_root = cfg["scratch_root"]
+        # Every program gets this directory new (made before its first test, removed after its last),
+        # under the same path, so that the test environment's HOME and TMPDIR are set once here
+        # rather than in every test process. Never on the worker's own sys.path: a program could
+        # plant modules there.
+        self.scratch = os.path.join(self.scratch_root, "program")
+        os.environ["HOME"] = os.environ["TMPDIR"] = self.scratch
         self.job_counter = 0
         self.expected = None     # the current program's expected outputs (worker only)
         self.results = None      # the current program's test results so far (worker only)
         self.code_cache = {}     # compiled test code: the same problem comes back k times
+        self.ipc_info = ctypes.create_string_buffer(128)   # room for shm_info, seminfo, msginfo
+        self.ipc_info_ints = ctypes.cast(self.ipc_info, ctypes.POINTER(ctypes.c_int))
 
     # -- processes of the slot ----------------------------------------------------------------------
 
@@ -610,6 +627,10 @@ class Worker:
     def remove_ipc(self):
         """SysV shared memory, semaphores and message queues outlive their processes: remove what the
         program left, so that the next program in this sandbox cannot read it."""
+        if not self.sandboxed:
+            return   # the host's IPC namespace: nothing here is the slot's alone to remove
+        if not self.ipc_objects_exist():
+            return
         found = []
         # /proc/sysvipc columns: the id is the 2nd; owner and creator uids are (8, 10) for shm and
         # msg, (5, 7) for sem.
@@ -623,7 +644,7 @@ class Worker:
                             found.append((kind, int(cols[1])))
             except (OSError, ValueError, IndexError):
                 pass
-        if not found or not self.sandboxed:
+        if not found:
             return
         helper = os.fork()
         if helper == 0:
@@ -639,6 +660,36 @@ class Worker:
             finally:
                 os._exit(0)
         os.waitpid(helper, 0)
+
+    def ipc_objects_exist(self):
+        """Whether this IPC namespace holds any SysV object: the *_INFO calls count them in three
+        syscalls, where reading /proc/sysvipc costs a dozen per program. The sandbox has an IPC
+        namespace of its own (bwrap --unshare-ipc) and the worker makes no objects, so any object is
+        a program's. If a count cannot be read, assume objects exist and take the full look."""
+        buf, ints = self.ipc_info, self.ipc_info_ints
+        # shm_info.used_ids, seminfo.semusz and msginfo.msgpool: the objects of each kind in use.
+        ctypes.memset(buf, 0, len(buf))
+        if libc.shmctl(0, SHM_INFO, buf) < 0 or ints[0]:
+            return True
+        ctypes.memset(buf, 0, len(buf))
+        if libc.semctl(0, 0, SEM_INFO, buf) < 0 or ints[7]:
+            return True
+        ctypes.memset(buf, 0, len(buf))
+        return libc.msgctl(0, MSG_INFO, buf) < 0 or ints[0] != 0
+
+    @staticmethod
+    def children_left():
+        """Whether the worker has a child that is still running (reaping those that have ended). Every
+        process a test starts descends from the worker, and the worker is their child subreaper, so
+        "no child" means nothing of any test is left (kill_slot's and remove_ipc's helpers are reaped
+        before they return)."""
+        while True:
+            try:
+                pid, _ = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return False
+            if pid == 0:
+                return True
 
     @staticmethod
     def reap():
@@ -694,6 +745,7 @@ class Worker:
         exited = False
         leftovers = False         # did the test leave processes behind?
         verdict = None            # why the worker stopped the test, if it did
+        status = usage = None     # set when the test process is reaped
         try:
             while open_fds or not exited:
                 now = time.monotonic()
@@ -704,11 +756,16 @@ class Worker:
                     if fd == pidfd:
                         exited = True
                         poller.unregister(pidfd)
-                        # Whatever the test spawned goes with it, so that its pipes reach EOF.
-                        others = [p for p in self.slot_processes(pid) if p != pid]
-                        if others:
-                            leftovers = True
-                            self.kill_slot(others)
+                        _, status, usage = os.wait4(pid, 0)
+                        # Whatever the test spawned goes with it, so that its pipes reach EOF. The
+                        # worker is the child subreaper, so everything the test process started is now
+                        # the worker's child: one waitpid tells whether anything is left, instead of a
+                        # walk over /proc after every test (the walk stays for when something is).
+                        if self.children_left():
+                            others = self.slot_processes(pid)
+                            if others:
+                                leftovers = True
+                                self.kill_slot(others)
                         continue
                     chunk = os.read(fd, 1 << 16)
                     if not chunk:
@@ -729,9 +786,11 @@ class Worker:
                 if verdict:
                     break
             elapsed = time.monotonic() - started
-            if verdict:
-                os.kill(pid, signal.SIGKILL)
-            _, status, usage = os.wait4(pid, 0)
+            if status is None:
+                # Not reaped yet, so the pid is still the test's (never a reused one).
+                if verdict:
+                    os.kill(pid, signal.SIGKILL)
+                _, status, usage = os.wait4(pid, 0)
         finally:
             for fd in (out_r, err_r, res_r, pidfd):
                 os.close(fd)
@@ -769,11 +828,16 @@ class Worker:
         count = len(job["asserts"]) if kind == "ASSERT" else len(job["inputs"])
         setup_code = self.compiled(job.get("setup_code") or "", SETUP_FILE, 0) if kind == "ASSERT" else None
         self.job_counter += 1
-        scratch = os.path.join(self.scratch_root, "p%d" % self.job_counter)
-        os.mkdir(scratch, 0o700)
+        scratch = self.scratch
+        try:
+            os.mkdir(scratch, 0o700)
+        except FileExistsError:   # an earlier removal failed (and said so): try again before giving up
+            self.remove_scratch(scratch)
+            os.mkdir(scratch, 0o700)
         if self.sandboxed:
             os.chown(scratch, self.uid, self.uid)
         job["scratch"] = scratch
+        job["rlimits"] = test_rlimits(self.cfg, job)
         program_deadline = time.monotonic() + job["program_timeout_s"]
         compile_error = None
         try:
@@ -895,6 +959,12 @@ class Worker:
         return t
 
     def remove_scratch(self, path):
+        # Most programs write nothing: one rmdir then, and the full walk only for a dir with entries.
+        try:
+            os.rmdir(path)
+            return
+        except OSError:
+            pass
         import shutil
         shutil.rmtree(path, ignore_errors=True)
         if os.path.exists(path):
@@ -922,9 +992,11 @@ def self_checks(cfg):
     leaves no capabilities, and the dropped process can neither signal the worker nor write outside
     its scratch dir."""
     checks = {}
-    import socket
+    # /proc/net/dev lists the interfaces of the reader's network namespace; socket.if_nameindex()
+    # would say the same but leave the socket module in every fork.
     try:
-        names = sorted(name for _, name in socket.if_nameindex())
+        with open("/proc/net/dev") as f:
+            names = sorted(line.split(":", 1)[0].strip() for line in f if ":" in line)
     except OSError:
         names = []
     checks["network_interfaces"] = names
@@ -988,7 +1060,9 @@ class LineReader:
 
     def next_job(self):
         while b"\n" not in self.pending:
-            chunk = self.stream.read(1 << 20)
+            # 64 KiB: a bigger read makes the interpreter map and unmap a buffer of that size for
+            # every job, most of which are a few KiB.
+            chunk = self.stream.read(1 << 16)
             if not chunk:
                 return None
             self.pending += chunk
@@ -998,6 +1072,7 @@ class LineReader:
 
 def main():
     cfg = json.loads(sys.argv[1])
+    sys.argv = [PROGRAM_FILE]   # what a test process's program sees
     # The protocol gets private descriptors; fds 0/1 become /dev/null so stray prints cannot corrupt it.
     proto_in = os.fdopen(os.dup(0), "rb", buffering=0)
     proto_out = os.fdopen(os.dup(1), "wb", buffering=0)
@@ -1035,6 +1110,7 @@ def main():
         except SandboxFailure as e:
             reply = {"id": job_id, "sandbox_error": str(e)}
         except Exception:
+            import traceback   # only here: it would add to every fork's memory
             reply = {"id": job_id, "sandbox_error": truncate(traceback.format_exc(), 2000)}
         send(reply)
         del reply, job

@@ -156,6 +156,23 @@ class HostileProgramsTest {
     }
 
     @Test
+    void scratchFilesDoNotOutliveTheProgram() {
+        // The scratch directory has the same path for every program of a worker: what one program
+        // writes there (files, subdirectories, a changed mode) must be gone for the next.
+        Feedback write = grader.grade(STDIN, sample(STDIN, "import os\n"
+                + "os.makedirs('sub/deeper', exist_ok=True)\nopen('sub/deeper/left.txt', 'w').write('x')\n"
+                + "open(os.path.join(os.environ['TMPDIR'], 'left.txt'), 'w').write('x')\nos.chmod('.', 0o777)\n"
+                + "print(int(input()) + 1 if os.getcwd() == os.environ['HOME'] else 'HOME is not the scratch dir')\n"));
+        assertThat(write.getOutcome()).as(write.toString()).isEqualTo(Outcome.PASS);
+        for (int i = 0; i < 4; i++) {   // whichever worker it lands on
+            Feedback find = grader.grade(STDIN, sample(STDIN, "import os, stat\n"
+                    + "left = os.listdir('.') + [oct(stat.S_IMODE(os.stat('.').st_mode))]\n"
+                    + "print(int(input()) + 1 if left == ['0o700'] else 'found %s' % left)\n"));
+            assertThat(find.getOutcome()).as(find.toString()).isEqualTo(Outcome.PASS);
+        }
+    }
+
+    @Test
     void parallelHostilityDoesNotCrossSlots() {
         List<CompletableFuture<Feedback>> futures = new ArrayList<>();
         futures.add(grader.gradeAsync(ASSERTED, sample(ASSERTED, "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass\n")));
