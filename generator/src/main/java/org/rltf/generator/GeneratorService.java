@@ -414,6 +414,13 @@ public final class GeneratorService implements Runnable, AutoCloseable {
                 config.maxNewTokens(), config.stopStrings(), sampledSeed));
 
         for (int i = 0; i < chunk.size(); i++) {
+            // Asked to stop: drop the rest of the round rather than wait out sends that may block (a broker that is
+            // gone holds each one for max.block.ms). A restart treats the partial round as it treats a crash: it
+            // continues with the next round number, so no sample id is reused.
+            if (closing.get()) {
+                log.info("Generator {} stops mid-round: {} of {} problems published", serviceName, i, chunk.size());
+                return;
+            }
             Problem p = chunk.get(i);
             send(sample(p, prompts.get(i), greedy.get(i), SampleIds.GREEDY, 0f, 1f, greedySeed + i, true));
             for (int j = 0; j < k; j++) {
@@ -474,6 +481,7 @@ public final class GeneratorService implements Runnable, AutoCloseable {
     }
 
     private void send(Sample s) {
+        if (closing.get()) return; // see publishRound: the rest of the round is dropped at shutdown
         String topic = topics.samples();
         producer.send(new ProducerRecord<>(topic, null, clock.next(anchor),
                 keySerializer.serialize(topic, s.getSampleId()), sampleSerializer.serialize(topic, s)));
