@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -20,7 +19,6 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -587,17 +585,7 @@ public final class GeneratorService implements Runnable, AutoCloseable {
             System.out.println(GeneratorConfig.CONFIG.toRst());
             return;
         }
-        runUntilShutdown(parseArgs(args));
-    }
-
-    static Map<String, String> parseArgs(String[] args) {
-        Map<String, String> configs = new LinkedHashMap<>();
-        for (String arg : args) {
-            int eq = arg.indexOf('=');
-            if (eq <= 0) throw new IllegalArgumentException("expected key=value, got '" + arg + "'");
-            configs.put(arg.substring(0, eq), arg.substring(eq + 1));
-        }
-        return configs;
+        runUntilShutdown(RunConfig.parseKeyValues(args));
     }
 
     /** Runs a generator on this thread until the JVM is asked to stop; for {@code main} and the CLI. */

@@ -24,7 +24,6 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -726,13 +725,7 @@ public final class LearnerService implements Runnable, AutoCloseable {
             System.out.println(LearnerConfig.CONFIG.toRst());
             return;
         }
-        Map<String, String> configs = new LinkedHashMap<>();
-        for (String arg : args) {
-            int eq = arg.indexOf('=');
-            if (eq <= 0) throw new IllegalArgumentException("expected key=value, got '" + arg + "'");
-            configs.put(arg.substring(0, eq), arg.substring(eq + 1));
-        }
-        runUntilShutdown(configs);
+        runUntilShutdown(RunConfig.parseKeyValues(args));
     }
 
     /** Runs a learner on this thread until it is done or the JVM is asked to stop; for {@code main} and the CLI. */

@@ -1,6 +1,7 @@
 package org.rltf.schemas;
 
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -48,6 +49,20 @@ public final class RunConfig {
                         Importance.HIGH, BOOTSTRAP_SERVERS_DOC)
                 .define(SCHEMA_REGISTRY_URL_CONFIG, Type.STRING, ConfigDef.NO_DEFAULT_VALUE,
                         new ConfigDef.NonEmptyString(), Importance.HIGH, SCHEMA_REGISTRY_URL_DOC);
+    }
+
+    /**
+     * The {@code key=value} arguments of a service's {@code main}, in order; {@link IllegalArgumentException} for an
+     * argument without a key.
+     */
+    public static Map<String, String> parseKeyValues(String[] args) {
+        Map<String, String> configs = new LinkedHashMap<>();
+        for (String arg : args) {
+            int eq = arg.indexOf('=');
+            if (eq <= 0) throw new IllegalArgumentException("expected key=value, got '" + arg + "'");
+            configs.put(arg.substring(0, eq), arg.substring(eq + 1));
+        }
+        return configs;
     }
 
     /**

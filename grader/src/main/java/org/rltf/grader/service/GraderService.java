@@ -55,6 +55,7 @@ import org.rltf.grader.GraderConfig;
 import org.rltf.schemas.DeadLetters;
 import org.rltf.schemas.InvalidEventException;
 import org.rltf.schemas.RecordDecoder;
+import org.rltf.schemas.RunConfig;
 import org.rltf.schemas.Topics;
 import org.rltf.schemas.serde.AvroSerdes;
 import org.rltf.schemas.serde.SchemaRegistryClient;
@@ -532,14 +533,13 @@ public final class GraderService implements Runnable, AutoCloseable {
             System.out.println(GraderConfig.CONFIG.toRst());
             return;
         }
-        Map<String, String> configs = new LinkedHashMap<>();
-        for (String arg : args) {
-            int eq = arg.indexOf('=');
-            if (eq <= 0) {
-                System.err.println("expected key=value, got '" + arg + "'");
-                System.exit(2);
-            }
-            configs.put(arg.substring(0, eq), arg.substring(eq + 1));
+        Map<String, String> configs;
+        try {
+            configs = RunConfig.parseKeyValues(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            System.exit(2);
+            return;
         }
         runUntilShutdown(configs);
     }
