@@ -11,7 +11,7 @@ import java.util.Map;
  * i.e. (in, out), the transpose of nanoGPT's Linear (out, in); which one a file uses is read off
  * c_attn's shape ([C, 3C] = Conv1D), and the whole file is taken to use that layout. The causal
  * mask buffers ({@code attn.bias}, {@code attn.masked_bias}) are skipped; an {@code lm_head.weight}
- * must equal the token embedding (this model ties them). Llama-style names are not supported.
+ * must equal the token embedding (this model ties them). Llama names are read by {@link LlamaWeights}.
  */
 public final class Gpt2Weights {
     private static final String[] CONV1D = {"attn.c_attn.weight", "attn.c_proj.weight", "mlp.c_fc.weight", "mlp.c_proj.weight"};
@@ -25,7 +25,7 @@ public final class Gpt2Weights {
         for (Map.Entry<String, Safetensors.Tensor> e : foreign.entrySet()) {
             String name = e.getKey();
             if (name.startsWith("model.layers.") || name.startsWith("model.embed_tokens") || name.startsWith("layers.")) {
-                throw new IllegalArgumentException("Llama-style weights (" + name + ") are not supported; only GPT-2 names are");
+                throw new IllegalArgumentException("Llama-style weights (" + name + "): use Policy.importLlama with a llama model config");
             }
             if (name.equals("lm_head.weight")) {
                 lmHead = e.getValue();

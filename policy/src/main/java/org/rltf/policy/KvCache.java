@@ -8,7 +8,7 @@ import ai.djl.ndarray.types.Shape;
 /**
  * Keys and values of every layer for a batch being decoded, written in place so a decode step
  * appends one position instead of recomputing the prefix; attention reads views of the filled part.
- * Keys are stored transposed, [B, H, D, capacity], so the filled part is already the right operand
+ * Keys are stored transposed, [B, KV heads, D, capacity], so the filled part is already the right operand
  * of q k^T: a strided view bmm takes as it is (a transposed view of a [.., capacity, D] buffer
  * made libtorch copy it on every step, several times slower at batch 1).
  */
@@ -21,8 +21,8 @@ final class KvCache implements AutoCloseable {
         this.capacity = capacity;
         keys = new NDArray[config.layers()];
         values = new NDArray[config.layers()];
-        Shape keyShape = new Shape(batch, config.heads(), config.headDim(), capacity);
-        Shape valueShape = new Shape(batch, config.heads(), capacity, config.headDim());
+        Shape keyShape = new Shape(batch, config.kvHeads(), config.headDim(), capacity);
+        Shape valueShape = new Shape(batch, config.kvHeads(), capacity, config.headDim());
         for (int l = 0; l < config.layers(); l++) {
             keys[l] = manager.zeros(keyShape, DataType.FLOAT32);
             values[l] = manager.zeros(valueShape, DataType.FLOAT32);

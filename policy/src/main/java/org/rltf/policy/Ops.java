@@ -36,6 +36,33 @@ final class Ops {
         return JniUtils.layerNorm(pt(x), new Shape(weight.getShape().get(0)), pt(weight), pt(bias), 1e-5);
     }
 
+    /** Llama's RMSNorm: x / sqrt(mean(x^2) + eps) * weight over the last axis (no mean subtraction, no bias). */
+    static NDArray rmsNorm(NDArray x, NDArray weight, double eps) {
+        NDArray ms = JniUtils.mean(JniUtils.square(pt(x)), -1, true);
+        return x.div(ms.add((float) eps).sqrt()).mul(weight);
+    }
+
+    /** SiLU (swish), x * sigmoid(x); this libtorch binding has no fused silu. */
+    static NDArray silu(NDArray x) {
+        return x.mul(JniUtils.sigmoid(pt(x)));
+    }
+
+    /**
+     * Rotary position embedding in Hugging Face's rotate_half convention: the head dimension's two
+     * halves are the pairs' two coordinates, x * cos + rotate_half(x) * sin with
+     * rotate_half([a, b]) = [-b, a].
+     *
+     * @param x   [B, H, T, D]
+     * @param cos [T, D] or [B, 1, T, D], both halves holding the same angles
+     */
+    static NDArray rotary(NDArray x, NDArray cos, NDArray sin, NDManager step) {
+        long d = x.getShape().get(3);
+        NDArray first = slice(x, 3, 0, d / 2, step);
+        NDArray second = slice(x, 3, d / 2, d, step);
+        NDArray rotated = JniUtils.cat(new PtNDArray[] {pt(JniUtils.neg(pt(second))), pt(first)}, 3);
+        return x.mul(cos).add(rotated.mul(sin));
+    }
+
     /** Exact (erf) GELU, as nanoGPT's nn.GELU(). */
     static NDArray gelu(NDArray x) {
         return JniUtils.gelu(pt(x));

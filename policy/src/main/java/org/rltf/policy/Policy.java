@@ -174,7 +174,7 @@ public final class Policy implements AutoCloseable {
     /** Writes config.json, model.safetensors and the tokenizer's file into {@code dir} (no manifest). */
     synchronized void writeFiles(Path dir) throws IOException {
         Files.writeString(dir.resolve(Checkpoints.CONFIG), config.toJson());
-        Safetensors.write(dir.resolve(Checkpoints.WEIGHTS), model.snapshot(), Map.of("format", "pt", "producer", "rltf", "layout", "nanogpt"));
+        Safetensors.write(dir.resolve(Checkpoints.WEIGHTS), model.snapshot(), Map.of("format", "pt", "producer", "rltf", "layout", config.isLlama() ? "hf-llama" : "nanogpt"));
         tokenizer.writeTo(dir);
     }
 
@@ -183,12 +183,14 @@ public final class Policy implements AutoCloseable {
      * Conv1D layout (c_attn, c_proj, c_fc weights stored (in, out)), as {@link Gpt2Weights} reads.
      */
     public synchronized void exportGpt2(Path file) throws IOException {
+        if (config.isLlama()) throw new IllegalStateException("exportGpt2 on a llama model; its checkpoint's model.safetensors already has Hugging Face Llama names");
         Safetensors.write(file, Gpt2Weights.toHuggingFace(model.snapshot()), Map.of("format", "pt"));
     }
 
     /**
      * A policy from GPT-2 weights saved by another tool (Hugging Face or nanoGPT names, Conv1D or
-     * Linear layout, see {@link Gpt2Weights}). Only the GPT-2 architecture is supported (no Llama).
+     * Linear layout, see {@link Gpt2Weights}); {@code config} must be a GPT-2 config. For Llama
+     * weights see {@link #importLlama(Path, ModelConfig, Tokenizer)}.
      * Note GPT-2 itself uses the tanh approximation of GELU; this model uses the exact GELU, so
      * imported GPT-2 logits differ slightly (|gelu - gelu_tanh| < 5e-4 per activation).
      */
@@ -197,9 +199,31 @@ public final class Policy implements AutoCloseable {
     }
 
     public static Policy importGpt2(Path safetensorsFile, ModelConfig config, Tokenizer tokenizer, Device device) {
+        if (config.isLlama()) throw new IllegalArgumentException("importGpt2 needs a gpt2 model config, got " + config.architecture());
         Map<String, Safetensors.Tensor> weights;
         try {
             weights = Gpt2Weights.fromForeign(Safetensors.read(safetensorsFile).tensors(), config);
+        } catch (IOException e) {
+            throw new CheckpointException("cannot read " + safetensorsFile + ": " + e.getMessage(), e);
+        } catch (IllegalArgumentException e) {
+            throw new CheckpointException(safetensorsFile + ": " + e.getMessage(), e);
+        }
+        return new Policy(config, tokenizer, device, weights, null);
+    }
+
+    /**
+     * A policy from Llama weights saved by another tool under Hugging Face LlamaForCausalLM's names
+     * (see {@link LlamaWeights}); {@code config} must be a llama config, e.g. from
+     * {@link ModelConfig#fromHuggingFaceLlama(String, String)}. BF16/F16 files are widened to float32.
+     */
+    public static Policy importLlama(Path safetensorsFile, ModelConfig config, Tokenizer tokenizer) {
+        return importLlama(safetensorsFile, config, tokenizer, PolicyRuntime.defaultDevice());
+    }
+
+    public static Policy importLlama(Path safetensorsFile, ModelConfig config, Tokenizer tokenizer, Device device) {
+        Map<String, Safetensors.Tensor> weights;
+        try {
+            weights = LlamaWeights.fromForeign(Safetensors.read(safetensorsFile).tensors(), config);
         } catch (IOException e) {
             throw new CheckpointException("cannot read " + safetensorsFile + ": " + e.getMessage(), e);
         } catch (IllegalArgumentException e) {

@@ -8,14 +8,17 @@
  *       gives per-token character offsets (for mapping an error line to tokens).</li>
  *   <li>The model, nanoGPT's GPT-2: {@code GptModel} (embeddings, blocks, tied head),
  *       {@code TransformerBlock}, {@code CausalSelfAttention}, {@code Mlp}, with {@code Ops} the
- *       fused libtorch calls they use and {@code KvCache} the decoding cache.</li>
+ *       fused libtorch calls they use and {@code KvCache} the decoding cache. The same classes
+ *       also run the Llama variant ({@link org.rltf.policy.ModelConfig#llama()}: RMSNorm, rotary
+ *       positions, SwiGLU, no biases, grouped-query attention, tied or separate head).</li>
  *   <li>{@link org.rltf.policy.Policy}: create / load / save / switch weights, and batched sampling
  *       ({@code Sampler}) returning {@link org.rltf.policy.Completion}s with token log-probs.</li>
  *   <li>{@link org.rltf.policy.PolicyTrainer}: weighted log-likelihood, gradient accumulation,
  *       clipping, AdamW, optimizer state; {@link org.rltf.policy.Sft} is the supervised warm-up.</li>
  *   <li>Checkpoints: {@link org.rltf.policy.Checkpoints} (directory + manifest of SHA-256s),
  *       {@link org.rltf.policy.Safetensors} (the weights format), {@link org.rltf.policy.Gpt2Weights}
- *       (GPT-2 weights from other tools).</li>
+ *       and {@link org.rltf.policy.LlamaWeights} (GPT-2 / Hugging Face Llama weights from other
+ *       tools).</li>
  * </ul>
  * This module knows nothing of Kafka or the event schemas; callers convert events to token ids.
  */
