@@ -570,7 +570,8 @@ public final class GeneratorService implements Runnable, AutoCloseable {
     }
 
     private Map<String, Object> consumerConfig(String purpose) {
-        Map<String, Object> c = RunConfig.readCommittedConsumer(config.bootstrapServers(), "rltf-generator-" + config.run() + "-" + config.generatorId() + "-" + purpose);
+        Map<String, Object> c = RunConfig.readCommittedConsumer(config.bootstrapServers(),
+                "rltf-generator-" + config.run() + "-" + config.generatorId() + "-" + purpose);
         c.putAll(config.originalsWithPrefix("consumer."));
         return c;
     }

@@ -710,7 +710,8 @@ public final class LearnerService implements Runnable, AutoCloseable {
     }
 
     private Map<String, Object> consumerConfig(String purpose) {
-        Map<String, Object> c = RunConfig.readCommittedConsumer(config.bootstrapServers(), "rltf-learner-" + config.run() + "-" + purpose);
+        Map<String, Object> c = RunConfig.readCommittedConsumer(config.bootstrapServers(),
+                "rltf-learner-" + config.run() + "-" + purpose);
         c.putAll(config.originalsWithPrefix("consumer."));
         return c;
     }

@@ -23,7 +23,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 class TorchReferenceTest {
     static { TestModels.micro(); }
 
-    private static final String SCRIPT = String.join("\n",
+    /** Both references start the same way: arguments, then every tensor of the safetensors file into {@code w}. */
+    private static final String READ_WEIGHTS = String.join("\n",
             "import json, math, struct, sys, torch",
             "import torch.nn.functional as F",
             "path, cfg, ids = sys.argv[1], json.loads(sys.argv[2]), json.loads(sys.argv[3])",
@@ -35,6 +36,9 @@ class TorchReferenceTest {
             "    if name == '__metadata__': continue",
             "    a, b = t['data_offsets']",
             "    w[name] = torch.frombuffer(bytearray(raw[8 + n + a:8 + n + b]), dtype=torch.float32).reshape(t['shape'])",
+            "");
+
+    private static final String SCRIPT = READ_WEIGHTS + String.join("\n",
             "L, C, H = cfg['layers'], cfg['width'], cfg['heads']",
             "x = torch.tensor(ids).unsqueeze(0)",
             "T = x.shape[1]",
@@ -56,18 +60,7 @@ class TorchReferenceTest {
             "");
 
     /** Hugging Face's modeling_llama forward, reduced to one sequence: reads HF names and an HF config.json. */
-    private static final String LLAMA_SCRIPT = String.join("\n",
-            "import json, math, struct, sys, torch",
-            "import torch.nn.functional as F",
-            "path, cfg, ids = sys.argv[1], json.loads(sys.argv[2]), json.loads(sys.argv[3])",
-            "raw = open(path, 'rb').read()",
-            "n = struct.unpack('<Q', raw[:8])[0]",
-            "header = json.loads(raw[8:8 + n])",
-            "w = {}",
-            "for name, t in header.items():",
-            "    if name == '__metadata__': continue",
-            "    a, b = t['data_offsets']",
-            "    w[name] = torch.frombuffer(bytearray(raw[8 + n + a:8 + n + b]), dtype=torch.float32).reshape(t['shape'])",
+    private static final String LLAMA_SCRIPT = READ_WEIGHTS + String.join("\n",
             "L, C, H, KV = cfg['num_hidden_layers'], cfg['hidden_size'], cfg['num_attention_heads'], cfg['num_key_value_heads']",
             "D, eps = C // H, cfg['rms_norm_eps']",
             "def rms(x, g):",
