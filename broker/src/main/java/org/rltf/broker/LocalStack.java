@@ -7,8 +7,8 @@ import java.util.HashMap;
 import java.util.Map;
 
 import org.apache.kafka.clients.CommonClientConfigs;
-import org.rltf.schemas.registry.SchemaRegistryConfig;
-import org.rltf.schemas.registry.SchemaRegistryServer;
+import org.rltf.broker.registry.SchemaRegistryConfig;
+import org.rltf.broker.registry.SchemaRegistryServer;
 import org.rltf.schemas.serde.AvroSerdeConfig;
 
 /**

@@ -4,8 +4,8 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
-import org.rltf.schemas.registry.SchemaRegistryConfig;
-import org.rltf.schemas.registry.SchemaRegistryServer;
+import org.rltf.broker.registry.SchemaRegistryConfig;
+import org.rltf.broker.registry.SchemaRegistryServer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

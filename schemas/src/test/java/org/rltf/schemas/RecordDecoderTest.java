@@ -16,7 +16,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.rltf.events.DeadLetter;
 import org.rltf.events.PassAtK;
-import org.rltf.schemas.registry.CompatibilityLevel;
+import org.rltf.schemas.serde.CompatibilityLevel;
 import org.rltf.schemas.serde.AvroDeserializer;
 import org.rltf.schemas.serde.AvroSerdeConfig;
 import org.rltf.schemas.serde.AvroSerializer;

@@ -16,7 +16,7 @@ import org.rltf.broker.LocalStack;
 import org.rltf.schemas.TopicAdmin;
 import org.rltf.schemas.TopicLayoutConfig;
 import org.rltf.schemas.Topics;
-import org.rltf.schemas.registry.SchemaRegistryServer;
+import org.rltf.broker.registry.SchemaRegistryServer;
 import org.rltf.schemas.serde.AvroSerdeConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

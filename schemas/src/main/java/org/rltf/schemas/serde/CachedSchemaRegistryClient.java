@@ -17,12 +17,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.apache.avro.Schema;
-import org.rltf.schemas.registry.CompatibilityLevel;
-import org.rltf.schemas.registry.RegistryState;
 
 /**
  * HTTP client of a Confluent-compatible schema registry (Confluent, Apicurio's ccompat API, Karapace, Redpanda,
- * or the embedded {@link org.rltf.schemas.registry.SchemaRegistryServer}). Ids and schemas never change once
+ * or the embedded {@link org.rltf.broker.registry.SchemaRegistryServer}). Ids and schemas never change once
  * registered, so both directions are cached for the life of the client; versions and levels are asked each time.
  * Thread-safe.
  */

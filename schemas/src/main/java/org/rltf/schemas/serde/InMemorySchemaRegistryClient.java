@@ -5,8 +5,6 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 import org.apache.avro.Schema;
-import org.rltf.schemas.registry.CompatibilityLevel;
-import org.rltf.schemas.registry.RegistryState;
 
 /**
  * A registry inside this JVM, with the same rules as the embedded server (global ids, compatibility checks) but no

@@ -4,7 +4,6 @@ import java.util.List;
 import java.util.Map;
 
 import org.apache.avro.Schema;
-import org.rltf.schemas.registry.CompatibilityLevel;
 
 /**
  * The subset of Confluent's schema-registry REST API the serde and the tools use. Errors are

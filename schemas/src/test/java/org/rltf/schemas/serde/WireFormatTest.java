@@ -21,7 +21,6 @@ import org.apache.kafka.common.serialization.Serde;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.rltf.events.PassAtK;
-import org.rltf.schemas.registry.CompatibilityLevel;
 
 /**
  * The bytes of Confluent's wire format, checked against vectors computed by hand, and every way reading them

@@ -1,4 +1,4 @@
-package org.rltf.schemas.registry;
+package org.rltf.schemas.serde;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -8,7 +8,6 @@ import org.apache.avro.Schema;
 import org.apache.avro.SchemaCompatibility;
 import org.apache.avro.SchemaCompatibility.Incompatibility;
 import org.apache.avro.SchemaCompatibility.SchemaPairCompatibility;
-import org.rltf.schemas.serde.SchemaRegistryException;
 
 /**
  * Confluent's compatibility levels, decided by Avro's {@link SchemaCompatibility}. BACKWARD: the new schema can

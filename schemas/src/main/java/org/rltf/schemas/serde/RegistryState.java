@@ -1,4 +1,4 @@
-package org.rltf.schemas.registry;
+package org.rltf.schemas.serde;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -9,8 +9,6 @@ import java.util.TreeMap;
 
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaParseException;
-import org.rltf.schemas.serde.RegisteredSchema;
-import org.rltf.schemas.serde.SchemaRegistryException;
 
 /**
  * What a schema registry knows: subjects, their versions, global ids, compatibility levels. The embedded server

@@ -1,4 +1,4 @@
-package org.rltf.schemas.registry;
+package org.rltf.schemas.serde;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -7,7 +7,6 @@ import java.util.List;
 
 import org.apache.avro.Schema;
 import org.junit.jupiter.api.Test;
-import org.rltf.schemas.serde.SchemaRegistryException;
 
 class CompatibilityLevelTest {
     private static Schema record(String fields) {

@@ -1,4 +1,4 @@
-package org.rltf.schemas.registry;
+package org.rltf.broker.registry;
 
 import java.net.URI;
 import java.util.List;
@@ -10,6 +10,7 @@ import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Range;
 import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigException;
+import org.rltf.schemas.serde.CompatibilityLevel;
 
 /** Configuration of {@link SchemaRegistryServer}; the keys are Confluent Schema Registry's. */
 public final class SchemaRegistryConfig extends AbstractConfig {

@@ -1,4 +1,4 @@
-package org.rltf.schemas.registry;
+package org.rltf.broker.registry;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -45,7 +45,9 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.rltf.schemas.TopicAdmin;
 import org.rltf.schemas.serde.CachedSchemaRegistryClient;
+import org.rltf.schemas.serde.CompatibilityLevel;
 import org.rltf.schemas.serde.RegisteredSchema;
+import org.rltf.schemas.serde.RegistryState;
 import org.rltf.schemas.serde.SchemaRegistryException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
