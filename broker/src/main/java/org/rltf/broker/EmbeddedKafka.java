@@ -34,7 +34,7 @@ import org.slf4j.LoggerFactory;
  * <p>Settings are those a one-broker cluster needs for consumer groups, transactions and Kafka Streams (replication
  * factor 1 everywhere, no initial rebalance delay), plus fewer threads and internal partitions than the defaults
  * so it starts quickly on a small machine. Topics are not auto-created: every rltf topic is created with its
- * layout by {@link org.rltf.schemas.TopicAdmin}, and a typo should fail rather than make a topic that deletes
+ * layout by {@link org.rltf.kernel.TopicAdmin}, and a typo should fail rather than make a topic that deletes
  * data after seven days.
  */
 public final class EmbeddedKafka implements AutoCloseable {

@@ -25,7 +25,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.common.utils.Utils;
 import org.junit.jupiter.api.Test;
 import org.rltf.events.Sample;
-import org.rltf.schemas.TopicAdmin;
+import org.rltf.kernel.TopicAdmin;
 import org.rltf.schemas.Topics;
 import org.rltf.schemas.serde.AvroSerdes;
 
@@ -65,7 +65,7 @@ class EmbeddedKafkaRestartTest {
                         .all().get().values().iterator().next();
                 assertThat(problems.get("cleanup.policy").value()).isEqualTo("compact");
                 // Creating the run again is a no-op.
-                try (TopicAdmin topicAdmin = new TopicAdmin(admin, org.rltf.schemas.TopicLayoutConfig.defaults())) {
+                try (TopicAdmin topicAdmin = new TopicAdmin(admin, org.rltf.kernel.TopicLayoutConfig.defaults())) {
                     assertThat(topicAdmin.createRun(topics)).isEmpty();
                 }
                 // The group resumes after its committed offset; the registry still knows the schema id.

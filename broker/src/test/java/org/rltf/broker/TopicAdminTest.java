@@ -15,8 +15,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.rltf.broker.testing.KafkaEnv;
 import org.rltf.broker.testing.KafkaExtension;
-import org.rltf.schemas.TopicAdmin;
-import org.rltf.schemas.TopicLayoutConfig;
+import org.rltf.kernel.TopicAdmin;
+import org.rltf.kernel.TopicLayoutConfig;
 import org.rltf.schemas.Topics;
 
 @ExtendWith(KafkaExtension.class)

@@ -11,7 +11,8 @@ import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Range;
 import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigException;
-import org.rltf.schemas.RunConfig;
+import org.rltf.kernel.RunConfig;
+import org.rltf.kernel.ServiceSpec;
 import org.rltf.schemas.Topics;
 
 /**
@@ -140,6 +141,12 @@ public final class GeneratorConfig extends AbstractConfig {
                     POLL_TIMEOUT_MS_DOC)
             .define(PROGRESS_INTERVAL_MS_CONFIG, Type.LONG, 10_000L, Range.atLeast(100), Importance.LOW,
                     PROGRESS_INTERVAL_MS_DOC);
+
+    /** The generator's keys, for the config contract and help text. */
+    public static final ServiceSpec SPEC = ServiceSpec.builder("generator")
+            .description("The generator: samples programs for a run's training problems with the newest checkpoint.")
+            .config(CONFIG).producerOverrides().consumerOverrides()
+            .build();
 
     private final String generatorId;
 

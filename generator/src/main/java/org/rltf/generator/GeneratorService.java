@@ -40,15 +40,18 @@ import org.rltf.events.DeadLetter;
 import org.rltf.events.LearnerStep;
 import org.rltf.events.Problem;
 import org.rltf.events.Sample;
+import org.rltf.kernel.ClientConfigs;
+import org.rltf.kernel.DeadLetters;
+import org.rltf.kernel.RecordDecoder;
+import org.rltf.kernel.Seeds;
+import org.rltf.kernel.Service;
+import org.rltf.kernel.ServiceMain;
 import org.rltf.policy.CheckpointException;
 import org.rltf.policy.Completion;
 import org.rltf.policy.ModelConfig;
 import org.rltf.policy.Policy;
 import org.rltf.policy.PolicyRuntime;
 import org.rltf.policy.SamplingParams;
-import org.rltf.schemas.DeadLetters;
-import org.rltf.schemas.RecordDecoder;
-import org.rltf.schemas.RunConfig;
 import org.rltf.schemas.Topics;
 import org.rltf.schemas.serde.AvroSerdes;
 import org.rltf.schemas.serde.SchemaRegistryClient;
@@ -79,7 +82,7 @@ import org.slf4j.LoggerFactory;
  * sample id is ever reused. Publishing is at-least-once with an idempotent producer; a sample published just before
  * a crash is not repeated because the round count continues after it.
  */
-public final class GeneratorService implements Runnable, AutoCloseable {
+public final class GeneratorService implements Service {
     private static final Logger log = LoggerFactory.getLogger(GeneratorService.class);
 
     private final GeneratorConfig config;
@@ -439,18 +442,13 @@ public final class GeneratorService implements Runnable, AutoCloseable {
     /** Seed of one batch of a round: a hash of the run seed, generator, version, round and batch. */
     private long roundSeed(int batch) {
         long h = config.seed();
-        h = mix(h ^ config.generatorId().hashCode());
-        h = mix(h ^ version);
-        h = mix(h ^ round);
-        h = mix(h ^ batch);
+        h = Seeds.mix(h ^ config.generatorId().hashCode());
+        h = Seeds.mix(h ^ version);
+        h = Seeds.mix(h ^ round);
+        h = Seeds.mix(h ^ batch);
         return h & 0x3fff_ffff_ffffL; // positive and far from overflow when rows are added
     }
 
-    private static long mix(long z) { // SplitMix64's finaliser
-        z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
-        z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
-        return z ^ (z >>> 31);
-    }
 
     static int[] lastTokens(int[] ids, int keep) {
         return ids.length <= keep ? ids : Arrays.copyOfRange(ids, ids.length - keep, ids.length);
@@ -570,10 +568,8 @@ public final class GeneratorService implements Runnable, AutoCloseable {
     }
 
     private Map<String, Object> consumerConfig(String purpose) {
-        Map<String, Object> c = RunConfig.readCommittedConsumer(config.bootstrapServers(),
+        return ClientConfigs.readCommittedConsumer(config.originals(),
                 "rltf-generator-" + config.run() + "-" + config.generatorId() + "-" + purpose);
-        c.putAll(config.originalsWithPrefix("consumer."));
-        return c;
     }
 
     /**
@@ -581,12 +577,7 @@ public final class GeneratorService implements Runnable, AutoCloseable {
      * {@code --help} prints the keys.
      */
     public static void main(String[] args) {
-        if (args.length > 0 && (args[0].equals("--help") || args[0].equals("-h"))) {
-            System.out.println("usage: GeneratorService key=value ...\n");
-            System.out.println(GeneratorConfig.CONFIG.toRst());
-            return;
-        }
-        runUntilShutdown(RunConfig.parseKeyValues(args));
+        ServiceMain.main(GeneratorConfig.SPEC, args, GeneratorService::new);
     }
 
     /** Runs a generator on this thread until the JVM is asked to stop; for {@code main} and the CLI. */

@@ -6,8 +6,8 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 import org.rltf.events.Problem;
-import org.rltf.schemas.RunConfig;
-import org.rltf.schemas.TopicAdmin;
+import org.rltf.kernel.RunConfig;
+import org.rltf.kernel.TopicAdmin;
 import org.rltf.schemas.Topics;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

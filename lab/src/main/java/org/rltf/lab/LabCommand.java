@@ -25,9 +25,9 @@ import org.rltf.events.Outcome;
 import org.rltf.events.Problem;
 import org.rltf.generator.GeneratorService;
 import org.rltf.grader.service.GraderService;
+import org.rltf.kernel.ClientConfigs;
+import org.rltf.kernel.TopicAdmin;
 import org.rltf.learner.LearnerService;
-import org.rltf.schemas.ClientConfigs;
-import org.rltf.schemas.TopicAdmin;
 import org.rltf.schemas.Topics;
 import org.rltf.schemas.serde.AvroSerializer;
 import picocli.CommandLine.Command;
@@ -171,8 +171,8 @@ public final class LabCommand implements Callable<Integer> {
             throw new IllegalArgumentException("dataset " + dataset + " has no problems in split '" + split + "'");
         List<Problem> chosen = limit > 0 && limit < all.size() ? all.subList(0, limit) : all;
         String topic = Topics.forRun(run).problems();
-        Map<String, Object> producerConfig = ClientConfigs.producer(common);
-        producerConfig.put(ProducerConfig.ACKS_CONFIG, "all");
+        Map<String, Object> producerConfig = ClientConfigs.producer(common, "rltf-import-" + run,
+                Map.of(ProducerConfig.ACKS_CONFIG, "all"));
         List<Problem> published = new ArrayList<>(chosen.size());
         try (KafkaProducer<String, Problem> producer = new KafkaProducer<>(producerConfig, new StringSerializer(),
                 new AvroSerializer<>(common, false))) {

@@ -4,6 +4,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 
+import org.rltf.kernel.Seeds;
+
 /**
  * The learner's seeded draws. Step s draws its RL and supervised batches from one generator seeded
  * {@link #stepSeed(long, long) stepSeed(run seed, s)}, so a step's batch depends only on the run seed, the step
@@ -14,7 +16,7 @@ public final class BatchSampler {
 
     /** The seed of step {@code step}: SplitMix64's finaliser over the run seed and the step. */
     public static long stepSeed(long runSeed, long step) {
-        return mix(mix(runSeed) ^ step);
+        return Seeds.mix(Seeds.mix(runSeed) ^ step);
     }
 
     /**
@@ -35,11 +37,5 @@ public final class BatchSampler {
             out.add(from.get(index[i]));
         }
         return out;
-    }
-
-    static long mix(long z) {
-        z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
-        z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
-        return z ^ (z >>> 31);
     }
 }

@@ -11,8 +11,11 @@ import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Range;
 import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.streams.StreamsConfig;
+import org.rltf.kernel.ClientConfigs;
+import org.rltf.kernel.RunConfig;
+import org.rltf.kernel.ServiceSpec;
 import org.rltf.policy.TrainerConfig;
-import org.rltf.schemas.RunConfig;
 import org.rltf.schemas.Topics;
 import org.rltf.streams.BufferConfig;
 import org.rltf.streams.RewardConfig;
@@ -197,6 +200,23 @@ public final class LearnerConfig extends AbstractConfig {
             .define(BUFFER_POLL_MS_CONFIG, Type.LONG, 200L, Range.between(1, 60_000), Importance.LOW, BUFFER_POLL_MS_DOC)
             .define(PROGRESS_INTERVAL_MS_CONFIG, Type.LONG, 10_000L, Range.atLeast(100), Importance.LOW,
                     PROGRESS_INTERVAL_MS_DOC);
+
+    /** The learner's keys with its embedded buffer's and rewards', for the config contract and help text. */
+    public static final ServiceSpec SPEC = ServiceSpec.builder("learner")
+            .description("The learner: supervised and RLTF updates from the online buffer, checkpoints and the step log.")
+            .config(CONFIG).config(BufferConfig.CONFIG).config(RewardConfig.CONFIG)
+            .producerOverrides().consumerOverrides()
+            .clientPrefix(ClientConfigs.STREAMS_PREFIX, LearnerConfig::isStreamsKey)
+            .build();
+
+    /** A key Kafka Streams reads (its own, or a client's with Streams' client prefixes). */
+    static boolean isStreamsKey(String key) {
+        if (StreamsConfig.configDef().names().contains(key) || ClientConfigs.isCommonClientKey(key))
+            return true;
+        for (String prefix : List.of("main.consumer.", "restore.consumer.", "global.consumer.", "consumer.", "producer.",
+                "admin.", "topic.")) if (key.startsWith(prefix)) return true;
+        return false;
+    }
 
     private final BufferConfig buffer;
     private final RewardConfig rewards;

@@ -48,6 +48,11 @@ import org.rltf.events.Experience;
 import org.rltf.events.LearnerStep;
 import org.rltf.events.Problem;
 import org.rltf.events.ReferenceSolution;
+import org.rltf.kernel.ClientConfigs;
+import org.rltf.kernel.DeadLetters;
+import org.rltf.kernel.RecordDecoder;
+import org.rltf.kernel.Service;
+import org.rltf.kernel.ServiceMain;
 import org.rltf.policy.CheckpointException;
 import org.rltf.policy.CheckpointInfo;
 import org.rltf.policy.ModelConfig;
@@ -57,9 +62,6 @@ import org.rltf.policy.PolicyTrainer;
 import org.rltf.policy.StepStats;
 import org.rltf.policy.TokenSequence;
 import org.rltf.policy.Tokenizer;
-import org.rltf.schemas.DeadLetters;
-import org.rltf.schemas.RecordDecoder;
-import org.rltf.schemas.RunConfig;
 import org.rltf.schemas.Topics;
 import org.rltf.schemas.serde.AvroSerdes;
 import org.rltf.schemas.serde.SchemaRegistryClient;
@@ -96,7 +98,7 @@ import org.slf4j.LoggerFactory;
  * step is stamped max(previous stamp + 1, newest event time in its buffer snapshot); a checkpoint with its last
  * step's stamp. Nothing else reads a clock to decide anything.
  */
-public final class LearnerService implements Runnable, AutoCloseable {
+public final class LearnerService implements Service {
     private static final Logger log = LoggerFactory.getLogger(LearnerService.class);
 
     /** Progress callbacks, on the learner's thread. */
@@ -710,10 +712,7 @@ public final class LearnerService implements Runnable, AutoCloseable {
     }
 
     private Map<String, Object> consumerConfig(String purpose) {
-        Map<String, Object> c = RunConfig.readCommittedConsumer(config.bootstrapServers(),
-                "rltf-learner-" + config.run() + "-" + purpose);
-        c.putAll(config.originalsWithPrefix("consumer."));
-        return c;
+        return ClientConfigs.readCommittedConsumer(config.originals(), "rltf-learner-" + config.run() + "-" + purpose);
     }
 
     /**
@@ -721,12 +720,7 @@ public final class LearnerService implements Runnable, AutoCloseable {
      * {@link LearnerConfig}); {@code --help} prints the keys.
      */
     public static void main(String[] args) {
-        if (args.length > 0 && (args[0].equals("--help") || args[0].equals("-h"))) {
-            System.out.println("usage: LearnerService key=value ...\n");
-            System.out.println(LearnerConfig.CONFIG.toRst());
-            return;
-        }
-        runUntilShutdown(RunConfig.parseKeyValues(args));
+        ServiceMain.main(LearnerConfig.SPEC, args, LearnerService::new);
     }
 
     /** Runs a learner on this thread until it is done or the JVM is asked to stop; for {@code main} and the CLI. */

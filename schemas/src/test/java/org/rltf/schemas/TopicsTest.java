@@ -7,6 +7,8 @@ import java.util.Map;
 
 import org.apache.kafka.common.config.ConfigException;
 import org.junit.jupiter.api.Test;
+import org.rltf.kernel.TopicAdmin;
+import org.rltf.kernel.TopicLayoutConfig;
 
 class TopicsTest {
     @Test void namesFollowTheLayout() {

@@ -10,7 +10,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.record.TimestampType;
-import org.rltf.schemas.DeadLetters;
+import org.rltf.kernel.DeadLetters;
 import org.rltf.schemas.Topics;
 
 /**

@@ -43,7 +43,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.rltf.schemas.TopicAdmin;
+import org.rltf.kernel.TopicAdmin;
 import org.rltf.schemas.serde.CachedSchemaRegistryClient;
 import org.rltf.schemas.serde.CompatibilityLevel;
 import org.rltf.schemas.serde.RegisteredSchema;

@@ -22,11 +22,11 @@ public interface KafkaEnv {
 
     /**
      * A new run named {@code <prefix>-<n>-<random>} (the prefix cleaned to legal characters) with all of its topics
-     * created by {@link org.rltf.schemas.TopicAdmin} in the default layout.
+     * created by {@link org.rltf.kernel.TopicAdmin} in the default layout.
      */
     String createRun(String prefix);
 
-    /** Like {@link #createRun(String)} with {@link org.rltf.schemas.TopicLayoutConfig} overrides (e.g. topics.partitions). */
+    /** Like {@link #createRun(String)} with {@link org.rltf.kernel.TopicLayoutConfig} overrides (e.g. topics.partitions). */
     String createRun(String prefix, Map<String, ?> layout);
 
     /** An admin client shared by the tests; do not close it. */

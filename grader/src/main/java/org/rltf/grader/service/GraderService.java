@@ -52,10 +52,11 @@ import org.rltf.events.Sample;
 import org.rltf.events.TestKind;
 import org.rltf.grader.Grader;
 import org.rltf.grader.GraderConfig;
-import org.rltf.schemas.DeadLetters;
+import org.rltf.kernel.DeadLetters;
+import org.rltf.kernel.RecordDecoder;
+import org.rltf.kernel.Service;
+import org.rltf.kernel.ServiceMain;
 import org.rltf.schemas.InvalidEventException;
-import org.rltf.schemas.RecordDecoder;
-import org.rltf.schemas.RunConfig;
 import org.rltf.schemas.Topics;
 import org.rltf.schemas.serde.AvroSerdes;
 import org.rltf.schemas.serde.SchemaRegistryClient;
@@ -87,7 +88,7 @@ import org.slf4j.LoggerFactory;
  * errors (fenced by a newer instance with the same id) stop the instance; other transaction errors
  * abort the batch and re-read it from its first offsets.
  */
-public final class GraderService implements Runnable, AutoCloseable {
+public final class GraderService implements Service {
     private static final Logger log = LoggerFactory.getLogger(GraderService.class);
     private static final int MAX_MESSAGE_CHARS = 1000;
 
@@ -527,21 +528,7 @@ public final class GraderService implements Runnable, AutoCloseable {
      * {@link GraderServiceConfig} and {@link GraderConfig}); {@code --help} prints the keys.
      */
     public static void main(String[] args) {
-        if (args.length > 0 && (args[0].equals("--help") || args[0].equals("-h"))) {
-            System.out.println("usage: GraderService key=value ...\n");
-            System.out.println(GraderServiceConfig.CONFIG.toRst());
-            System.out.println(GraderConfig.CONFIG.toRst());
-            return;
-        }
-        Map<String, String> configs;
-        try {
-            configs = RunConfig.parseKeyValues(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println(e.getMessage());
-            System.exit(2);
-            return;
-        }
-        runUntilShutdown(configs);
+        ServiceMain.main(GraderServiceConfig.SPEC, args, GraderService::new);
     }
 
     /** Runs a grader on this thread until the JVM is asked to stop; for {@code main} and the CLI. */

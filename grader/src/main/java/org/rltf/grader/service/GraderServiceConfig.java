@@ -10,7 +10,9 @@ import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Range;
 import org.apache.kafka.common.config.ConfigDef.Type;
-import org.rltf.schemas.RunConfig;
+import org.rltf.grader.GraderConfig;
+import org.rltf.kernel.RunConfig;
+import org.rltf.kernel.ServiceSpec;
 import org.rltf.schemas.Topics;
 
 /**
@@ -81,6 +83,12 @@ public final class GraderServiceConfig extends AbstractConfig {
             .define(SANDBOX_ERROR_RETRIES_CONFIG, Type.INT, 1, Range.between(0, 10), Importance.LOW, SANDBOX_ERROR_RETRIES_DOC)
             .define(PROGRESS_INTERVAL_MS_CONFIG, Type.LONG, 10_000L, Range.atLeast(100), Importance.LOW,
                     PROGRESS_INTERVAL_MS_DOC);
+
+    /** The grader's keys, for the config contract and help text. */
+    public static final ServiceSpec SPEC = ServiceSpec.builder("grader")
+            .description("The grader: runs each sampled program's unit tests in the sandbox and publishes its feedback, exactly once.")
+            .config(CONFIG).config(GraderConfig.CONFIG).producerOverrides().consumerOverrides()
+            .build();
 
     private final String instanceId;
 

@@ -1,4 +1,4 @@
-package org.rltf.schemas;
+package org.rltf.kernel;
 
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -17,6 +17,7 @@ import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.rltf.schemas.Topics;
 
 /**
  * Creates a run's topics, idempotently: topics that exist are left as they are (and checked for
@@ -49,7 +50,7 @@ public final class TopicAdmin implements AutoCloseable {
 
     /** An admin client built from {@code config} (needs {@code bootstrap.servers}); the layout from the same map. */
     public static TopicAdmin create(Map<String, ?> config) {
-        return new TopicAdmin(Admin.create(ClientConfigs.admin(config)), true, new TopicLayoutConfig(config));
+        return new TopicAdmin(Admin.create(ClientConfigs.admin(config, null)), true, new TopicLayoutConfig(config));
     }
 
     public Admin admin() { return admin; }
@@ -99,22 +100,6 @@ public final class TopicAdmin implements AutoCloseable {
             throw new IllegalStateException("Topics of run '" + topics.run() + "' are not co-partitioned: "
                     + describedCounts(described) + "; samples, feedback and experience need the same partition count");
         return created;
-    }
-
-    /** Deletes every topic of the run that exists. */
-    public void deleteRun(Topics topics) {
-        for (String t : topics.all()) {
-            try {
-                admin.deleteTopics(List.of(t)).all().get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
-            } catch (ExecutionException e) {
-                if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) throw new KafkaException("Could not delete " + t, e.getCause());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new KafkaException("Interrupted while deleting " + t, e);
-            } catch (TimeoutException e) {
-                throw new KafkaException("Timed out deleting " + t, e);
-            }
-        }
     }
 
     /** Creates each topic that does not exist yet; returns the names it created. Shared with the schema registry. */

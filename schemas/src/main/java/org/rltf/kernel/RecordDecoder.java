@@ -1,4 +1,4 @@
-package org.rltf.schemas;
+package org.rltf.kernel;
 
 import java.util.Objects;
 import java.util.Optional;

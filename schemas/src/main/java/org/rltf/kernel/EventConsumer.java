@@ -1,4 +1,4 @@
-package org.rltf.schemas;
+package org.rltf.kernel;
 
 import java.time.Duration;
 import java.util.Collection;
@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
 
+import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -18,7 +19,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.utils.Utils;
-import org.apache.avro.specific.SpecificRecord;
+import org.rltf.schemas.InvalidEventException;
 import org.rltf.schemas.serde.AvroDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -61,10 +62,11 @@ public final class EventConsumer<K, V> implements AutoCloseable {
             throw new ConfigException(ConsumerConfig.GROUP_ID_CONFIG, null, "EventConsumer needs a consumer group");
         this.keys = keys;
         this.values = values;
-        Map<String, Object> consumerConfig = ClientConfigs.consumer(config);
+        Map<String, Object> consumerConfig = ClientConfigs.consumer(config, null,
+                Map.of(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+                        ConsumerConfig.CLIENT_ID_CONFIG, service.replaceAll("[^A-Za-z0-9._-]", "-") + "-consumer",
+                        ConsumerConfig.GROUP_ID_CONFIG, config.get(ConsumerConfig.GROUP_ID_CONFIG)));
         consumerConfig.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        consumerConfig.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        consumerConfig.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, service + "-consumer");
         DeadLetters letters = null;
         try {
             letters = DeadLetters.create(config, service);

@@ -1,8 +1,7 @@
-package org.rltf.schemas;
+package org.rltf.kernel;
 
 import java.nio.ByteBuffer;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Future;
@@ -17,6 +16,7 @@ import org.apache.kafka.common.record.RecordBatch;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serializer;
 import org.rltf.events.DeadLetter;
+import org.rltf.schemas.Topics;
 import org.rltf.schemas.serde.AvroSerializer;
 
 /**
@@ -51,12 +51,10 @@ public final class DeadLetters implements AutoCloseable {
      * {@code bootstrap.servers} and {@code schema.registry.url}. {@code service} names the rejecting service instance.
      */
     public static DeadLetters create(Map<String, ?> config, String service) {
-        Map<String, Object> producerConfig = ClientConfigs.producer(config);
+        Map<String, Object> producerConfig = ClientConfigs.producer(config, clientId(service) + "-dead-letters",
+                Map.of(ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true));
         producerConfig.remove(ProducerConfig.TRANSACTIONAL_ID_CONFIG);
-        producerConfig.put(ProducerConfig.ACKS_CONFIG, "all");
-        producerConfig.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        producerConfig.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, service + "-dead-letters");
-        AvroSerializer<DeadLetter> serializer = new AvroSerializer<>(new HashMap<>(config), false);
+        AvroSerializer<DeadLetter> serializer = new AvroSerializer<>(ClientConfigs.serde(config), false);
         try {
             return new DeadLetters(new KafkaProducer<>(producerConfig, new ByteArraySerializer(), new ByteArraySerializer()),
                     serializer, service, true);
@@ -67,6 +65,11 @@ public final class DeadLetters implements AutoCloseable {
     }
 
     public String service() { return service; }
+
+    /** A client id from a service name ("grader/grader-0" becomes "grader-grader-0"). */
+    private static String clientId(String service) {
+        return service.replaceAll("[^A-Za-z0-9._-]", "-");
+    }
 
     /** The event for a rejected record. {@code error} may be null (e.g. a null value). */
     public DeadLetter deadLetter(String run, String topic, int partition, long offset, byte[] key, byte[] value,

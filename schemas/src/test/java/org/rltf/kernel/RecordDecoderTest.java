@@ -1,4 +1,4 @@
-package org.rltf.schemas;
+package org.rltf.kernel;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -16,10 +16,11 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.rltf.events.DeadLetter;
 import org.rltf.events.PassAtK;
-import org.rltf.schemas.serde.CompatibilityLevel;
+import org.rltf.schemas.Topics;
 import org.rltf.schemas.serde.AvroDeserializer;
 import org.rltf.schemas.serde.AvroSerdeConfig;
 import org.rltf.schemas.serde.AvroSerializer;
+import org.rltf.schemas.serde.CompatibilityLevel;
 import org.rltf.schemas.serde.InMemorySchemaRegistryClient;
 import org.rltf.schemas.serde.RegisteredSchema;
 import org.rltf.schemas.serde.SchemaRegistryClient;

@@ -1,0 +1,51 @@
+package org.rltf.kernel;
+
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigException;
+import org.rltf.schemas.Topics;
+
+/**
+ * The keys every service of a run shares (which run, which cluster, which registry), defined once, as Kafka's
+ * {@code CommonClientConfigs} does for its clients. A service's own {@code ConfigDef} starts from {@link #define}.
+ */
+public final class RunConfig {
+    private RunConfig() {
+    }
+
+    public static final String RUN_CONFIG = "run";
+
+    public static final String BOOTSTRAP_SERVERS_CONFIG = "bootstrap.servers";
+    private static final String BOOTSTRAP_SERVERS_DOC = "Kafka brokers, host:port[,host:port...].";
+
+    public static final String SCHEMA_REGISTRY_URL_CONFIG = "schema.registry.url";
+    private static final String SCHEMA_REGISTRY_URL_DOC = "The Confluent-compatible schema registry of the run's events.";
+
+    /** A run name usable in topic names ({@link Topics#validateRun}). */
+    public static final ConfigDef.Validator RUN_NAME = Validators.described(
+            "a run name: ASCII letters, digits, '_' and '-' (no '.')", (name, value) -> {
+                try {
+                    Topics.validateRun((String) value);
+                } catch (IllegalArgumentException e) {
+                    throw new ConfigException(name, value, e.getMessage());
+                }
+            });
+
+    /** An instance name that may become part of ids, client ids and transactional ids; empty is allowed. */
+    public static final ConfigDef.Validator INSTANCE_NAME = Validators.described(
+            "ASCII letters, digits, '.', '_' and '-' (may be empty)", (name, value) -> {
+                if (value != null && !((String) value).matches("[A-Za-z0-9._-]*"))
+                    throw new ConfigException(name, value, "may contain only ASCII letters, digits, '.', '_' and '-'");
+            });
+
+    /** A new ConfigDef holding the shared keys; {@code runDoc} says what this service reads and writes of the run. */
+    public static ConfigDef define(String runDoc) {
+        return new ConfigDef()
+                .define(RUN_CONFIG, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, RUN_NAME, Importance.HIGH, runDoc)
+                .define(BOOTSTRAP_SERVERS_CONFIG, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(),
+                        Importance.HIGH, BOOTSTRAP_SERVERS_DOC)
+                .define(SCHEMA_REGISTRY_URL_CONFIG, Type.STRING, ConfigDef.NO_DEFAULT_VALUE,
+                        new ConfigDef.NonEmptyString(), Importance.HIGH, SCHEMA_REGISTRY_URL_DOC);
+    }
+}
