@@ -1,0 +1,145 @@
+package org.rltf.evaluator;
+
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+import org.rltf.events.Evaluation;
+import org.rltf.events.Outcome;
+import org.rltf.events.PassAtK;
+
+/**
+ * The result of evaluating one checkpoint on a set of problems: each program's verdict, and the figures derived from
+ * them (pass@k overall and per difficulty, greedy pass@1, the shares of outcomes and error classes).
+ */
+public record EvalReport(String dataset, String split, EvalSettings settings, List<ProgramResult> programs,
+                         double seconds) {
+    /** Difficulty label of the figures over every problem. */
+    public static final String ALL = "all";
+
+    /** One graded program: the {@code index}-th sample of a problem, or its greedy program ({@code index} -1). */
+    public record ProgramResult(String problemId, String difficulty, int index, String completion, Outcome outcome,
+                                int passed, int total, String errorClass, Integer errorLine) {
+        public boolean greedy() { return index < 0; }
+
+        public boolean pass() { return outcome == Outcome.PASS; }
+    }
+
+    public EvalReport {
+        programs = List.copyOf(programs);
+    }
+
+    /** Problems evaluated. */
+    public int problems() {
+        return (int) programs.stream().map(ProgramResult::problemId).distinct().count();
+    }
+
+    /** pass@k by difficulty ({@link #ALL} first, then each difficulty in order) and k: the mean over problems. */
+    public Map<String, Map<Integer, Double>> passAtK() {
+        Map<String, List<int[]>> counts = perProblemCounts();
+        Map<String, Map<Integer, Double>> out = new LinkedHashMap<>();
+        for (Map.Entry<String, List<int[]>> e : counts.entrySet()) {
+            Map<Integer, Double> byK = new TreeMap<>();
+            for (int k : settings.ks()) {
+                double sum = 0;
+                for (int[] nc : e.getValue()) sum += org.rltf.evaluator.PassAtK.estimate(nc[0], nc[1], k);
+                byK.put(k, e.getValue().isEmpty() ? 0.0 : sum / e.getValue().size());
+            }
+            out.put(e.getKey(), byK);
+        }
+        return out;
+    }
+
+    /** pass@k over every problem. */
+    public double passAtK(int k) {
+        return passAtK().get(ALL).get(k);
+    }
+
+    /** The share of problems whose greedy program passes. */
+    public double greedyPassAt1() {
+        long greedy = programs.stream().filter(ProgramResult::greedy).count();
+        long passed = programs.stream().filter(p -> p.greedy() && p.pass()).count();
+        return greedy == 0 ? 0.0 : (double) passed / greedy;
+    }
+
+    /** Shares of each outcome among the sampled (not greedy) programs. */
+    public Map<Outcome, Double> outcomeShares() {
+        Map<Outcome, Double> shares = new EnumMap<>(Outcome.class);
+        List<ProgramResult> sampled = sampled();
+        for (Outcome o : Outcome.values()) {
+            long n = sampled.stream().filter(p -> p.outcome() == o).count();
+            if (n > 0) shares.put(o, (double) n / sampled.size());
+        }
+        return shares;
+    }
+
+    /** Shares of each error class among the sampled programs (failures and passes have none and are left out). */
+    public Map<String, Double> errorClassShares() {
+        Map<String, Integer> counts = new TreeMap<>();
+        List<ProgramResult> sampled = sampled();
+        for (ProgramResult p : sampled)
+            if (p.errorClass() != null && !p.errorClass().isEmpty()) counts.merge(p.errorClass(), 1, Integer::sum);
+        Map<String, Double> shares = new LinkedHashMap<>();
+        counts.forEach((k, v) -> shares.put(k, (double) v / sampled.size()));
+        return shares;
+    }
+
+    private List<ProgramResult> sampled() {
+        return programs.stream().filter(p -> !p.greedy()).toList();
+    }
+
+    /** Per difficulty ({@link #ALL} included), per problem: {n, c}. */
+    private Map<String, List<int[]>> perProblemCounts() {
+        Map<String, int[]> byProblem = new LinkedHashMap<>();
+        Map<String, String> difficulty = new LinkedHashMap<>();
+        for (ProgramResult p : programs) {
+            if (p.greedy()) continue;
+            int[] nc = byProblem.computeIfAbsent(p.problemId(), id -> new int[2]);
+            nc[0]++;
+            if (p.pass()) nc[1]++;
+            difficulty.put(p.problemId(), p.difficulty() == null ? "" : p.difficulty());
+        }
+        Map<String, List<int[]>> out = new LinkedHashMap<>();
+        out.put(ALL, new ArrayList<>(byProblem.values()));
+        for (String d : new TreeSet<>(difficulty.values())) {
+            if (d.isEmpty()) continue;
+            List<int[]> of = new ArrayList<>();
+            byProblem.forEach((id, nc) -> {
+                if (d.equals(difficulty.get(id))) of.add(nc);
+            });
+            out.put(d, of);
+        }
+        return out;
+    }
+
+    /** The Evaluation event of this report for checkpoint {@code version} (at learner step {@code step}) of a run. */
+    public Evaluation toEvaluation(String run, long version, long step) {
+        List<PassAtK> results = new ArrayList<>();
+        Map<String, List<int[]>> counts = perProblemCounts();
+        passAtK().forEach((d, byK) -> byK.forEach((k, v) -> results.add(PassAtK.newBuilder()
+                .setK(k).setDifficulty(d).setProblems(counts.get(d).size()).setValue(v).build())));
+        Map<String, Double> outcomes = new LinkedHashMap<>();
+        outcomeShares().forEach((o, v) -> outcomes.put(o.name(), v));
+        return Evaluation.newBuilder()
+                .setRun(run)
+                .setPolicyVersion(version)
+                .setStep(step)
+                .setDataset(dataset)
+                .setSplit(split)
+                .setN(settings.n())
+                .setTemperature(settings.temperature())
+                .setTopP(settings.topP())
+                .setMaxNewTokens(settings.maxNewTokens())
+                .setSeed(settings.seed())
+                .setResults(results)
+                .setGreedyPassAt1(greedyPassAt1())
+                .setOutcomeShares(outcomes)
+                .setErrorClassShares(errorClassShares())
+                .setSeconds(seconds)
+                .build();
+    }
+}
