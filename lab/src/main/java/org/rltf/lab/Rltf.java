@@ -1,5 +1,16 @@
 package org.rltf.lab;
 
+import java.util.Map;
+
+import org.rltf.evaluator.EvaluatorConfig;
+import org.rltf.evaluator.EvaluatorService;
+import org.rltf.generator.GeneratorConfig;
+import org.rltf.generator.GeneratorService;
+import org.rltf.grader.GraderConfig;
+import org.rltf.grader.service.GraderService;
+import org.rltf.grader.service.GraderServiceConfig;
+import org.rltf.learner.LearnerConfig;
+import org.rltf.learner.LearnerService;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -15,11 +26,8 @@ import picocli.CommandLine.Command;
                 CommandLine.HelpCommand.class,
                 BenchCommand.class,
                 LabCommand.class,
-                GeneratorCommand.class,
-                LearnerCommand.class,
                 SftCommand.class,
                 BrokerCommand.class,
-                GraderCommand.class,
                 GradeCommand.class,
                 RegistryCommand.class,
                 ImportCommand.class,
@@ -31,7 +39,7 @@ public final class Rltf implements Runnable {
 
     public static void main(String[] args) {
         configureOffline();
-        CommandLine cli = new CommandLine(new Rltf());
+        CommandLine cli = commandLine();
         // A bad config value is the user's to fix: one line naming the key, not a stack trace.
         cli.setExecutionExceptionHandler((e, command, parsed) -> {
             if (e instanceof org.apache.kafka.common.config.ConfigException) {
@@ -41,6 +49,25 @@ public final class Rltf implements Runnable {
             throw e;
         });
         System.exit(cli.execute(args));
+    }
+
+    /** The command line with every subcommand, the services' generated from their config specs. */
+    static CommandLine commandLine() {
+        CommandLine cli = new CommandLine(new Rltf());
+        cli.addSubcommand("grader", ServiceCommand.create("grader", GraderServiceConfig.SPEC, Map.of(
+                "--group", GraderServiceConfig.GROUP_ID_CONFIG,
+                "--batch-size", GraderServiceConfig.BATCH_MAX_RECORDS_CONFIG,
+                "--parallelism", GraderConfig.PARALLELISM_CONFIG), GraderService::new));
+        cli.addSubcommand("generator", ServiceCommand.create("generator", GeneratorConfig.SPEC, Map.of(
+                "--checkpoint-dir", GeneratorConfig.CHECKPOINT_STORE_DIR_CONFIG,
+                "-k", GeneratorConfig.SAMPLES_PER_PROBLEM_CONFIG), GeneratorService::new));
+        cli.addSubcommand("learner", ServiceCommand.create("learner", LearnerConfig.SPEC, Map.of(
+                "--checkpoint-dir", LearnerConfig.CHECKPOINT_STORE_DIR_CONFIG,
+                "-K", LearnerConfig.CHECKPOINT_INTERVAL_CONFIG,
+                "--preset", LearnerConfig.MODEL_PRESET_CONFIG), LearnerService::new));
+        cli.addSubcommand("evaluator", ServiceCommand.create("evaluator", EvaluatorConfig.SPEC, Map.of(
+                "--checkpoint-dir", EvaluatorConfig.CHECKPOINT_STORE_DIR_CONFIG), EvaluatorService::new));
+        return cli;
     }
 
     static void configureOffline() {
