@@ -29,8 +29,6 @@ final class KvCache implements AutoCloseable {
         }
     }
 
-    int capacity() { return capacity; }
-
     /**
      * Stores keys kT ([B, H, D, T]) and values v ([B, H, T, D]) at positions [start, start+T) and
      * returns views of positions [0, start+T) in the same layouts.

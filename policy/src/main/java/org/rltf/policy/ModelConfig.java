@@ -66,12 +66,6 @@ public record ModelConfig(int layers, int width, int heads, int context, int voc
         this(layers, width, heads, context, vocabSize, tokenizerKind, null);
     }
 
-    /** A Llama configuration. */
-    public static ModelConfig llama(int layers, int width, int heads, int context, int vocabSize, String tokenizerKind, Llama llama) {
-        if (llama == null) throw new IllegalArgumentException("llama hyper-parameters must be set");
-        return new ModelConfig(layers, width, heads, context, vocabSize, tokenizerKind, llama);
-    }
-
     /** {@code gpt2} or {@code llama}. */
     public String architecture() { return llama == null ? ARCHITECTURE : LLAMA; }
 
@@ -109,10 +103,6 @@ public record ModelConfig(int layers, int width, int heads, int context, int voc
 
     public ModelConfig withTokenizerKind(String kind) {
         return new ModelConfig(layers, width, heads, context, vocabSize, kind, llama);
-    }
-
-    public ModelConfig withContext(int newContext) {
-        return new ModelConfig(layers, width, heads, newContext, vocabSize, tokenizerKind, llama);
     }
 
     public int headDim() { return width / heads; }
@@ -176,18 +166,6 @@ public record ModelConfig(int layers, int width, int heads, int context, int voc
         }
         return new ModelConfig(intField(n, "layers"), intField(n, "width"), intField(n, "heads"), intField(n, "context"),
                 intField(n, "vocabSize"), textField(n, "tokenizerKind"), llama);
-    }
-
-    /** Reads a Hugging Face GPT-2 {@code config.json} (n_layer, n_embd, n_head, n_positions, vocab_size). */
-    public static ModelConfig fromHuggingFaceGpt2(String configJson, String tokenizerKind) {
-        JsonNode n;
-        try {
-            n = JSON.readTree(configJson);
-        } catch (IOException e) {
-            throw new IllegalArgumentException("GPT-2 config is not valid JSON: " + e.getMessage(), e);
-        }
-        return new ModelConfig(intField(n, "n_layer"), intField(n, "n_embd"), intField(n, "n_head"),
-                n.has("n_positions") ? intField(n, "n_positions") : intField(n, "n_ctx"), intField(n, "vocab_size"), tokenizerKind);
     }
 
     /**

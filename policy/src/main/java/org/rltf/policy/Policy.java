@@ -190,14 +190,10 @@ public final class Policy implements AutoCloseable {
     /**
      * A policy from GPT-2 weights saved by another tool (Hugging Face or nanoGPT names, Conv1D or
      * Linear layout, see {@link Gpt2Weights}); {@code config} must be a GPT-2 config. For Llama
-     * weights see {@link #importLlama(Path, ModelConfig, Tokenizer)}.
+     * weights see {@link #importLlama(Path, ModelConfig, Tokenizer, Device)}.
      * Note GPT-2 itself uses the tanh approximation of GELU; this model uses the exact GELU, so
      * imported GPT-2 logits differ slightly (|gelu - gelu_tanh| < 5e-4 per activation).
      */
-    public static Policy importGpt2(Path safetensorsFile, ModelConfig config, Tokenizer tokenizer) {
-        return importGpt2(safetensorsFile, config, tokenizer, PolicyRuntime.defaultDevice());
-    }
-
     public static Policy importGpt2(Path safetensorsFile, ModelConfig config, Tokenizer tokenizer, Device device) {
         if (config.isLlama()) throw new IllegalArgumentException("importGpt2 needs a gpt2 model config, got " + config.architecture());
         Map<String, Safetensors.Tensor> weights;
@@ -216,10 +212,6 @@ public final class Policy implements AutoCloseable {
      * (see {@link LlamaWeights}); {@code config} must be a llama config, e.g. from
      * {@link ModelConfig#fromHuggingFaceLlama(String, String)}. BF16/F16 files are widened to float32.
      */
-    public static Policy importLlama(Path safetensorsFile, ModelConfig config, Tokenizer tokenizer) {
-        return importLlama(safetensorsFile, config, tokenizer, PolicyRuntime.defaultDevice());
-    }
-
     public static Policy importLlama(Path safetensorsFile, ModelConfig config, Tokenizer tokenizer, Device device) {
         Map<String, Safetensors.Tensor> weights;
         try {

@@ -74,8 +74,6 @@ public final class PolicyTrainer implements AutoCloseable {
         }
     }
 
-    public TrainerConfig config() { return config; }
-
     public long stepCount() { return step; }
 
     /** A batch laid out for one forward pass: right-padded rows and the flat positions that predict completion tokens. */
@@ -243,23 +241,6 @@ public final class PolicyTrainer implements AutoCloseable {
         }
     }
 
-    /**
-     * Writes the optimizer moments and step under {@code dir/trainer/}. When {@code dir} is a
-     * checkpoint its manifest is rewritten to cover them, which changes the directory's digest:
-     * publish a digest only after this, or use {@link #saveCheckpoint(Path)}.
-     */
-    public void saveState(Path dir) {
-        synchronized (policy) {
-            try {
-                Files.createDirectories(dir);
-                writeState(dir);
-            } catch (IOException e) {
-                throw new CheckpointException("cannot write trainer state to " + dir + ": " + e.getMessage(), e);
-            }
-            if (Files.exists(dir.resolve(Checkpoints.MANIFEST))) Checkpoints.rewriteManifest(dir);
-        }
-    }
-
     private void writeState(Path dir) throws IOException {
         Files.createDirectories(dir.resolve(STATE_DIR));
         LinkedHashMap<String, Safetensors.Tensor> t = new LinkedHashMap<>();
@@ -282,23 +263,12 @@ public final class PolicyTrainer implements AutoCloseable {
         Files.write(dir.resolve(STATE_FILE), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(s));
     }
 
-    /** Restores the optimizer moments and step written by {@link #saveState}; checked against the manifest when there is one. */
+    /** Restores the optimizer moments and step {@link #saveCheckpoint} wrote into checkpoint {@code dir}, checked against its manifest. */
     public void loadState(Path dir) {
         synchronized (policy) {
-            byte[] stateBytes;
-            byte[] optBytes;
-            if (Files.exists(dir.resolve(Checkpoints.MANIFEST))) {
-                Checkpoints.Verified v = Checkpoints.readVerified(dir, null);
-                stateBytes = v.require(STATE_FILE);
-                optBytes = v.require(OPTIMIZER_FILE);
-            } else {
-                try {
-                    stateBytes = Files.readAllBytes(dir.resolve(STATE_FILE));
-                    optBytes = Files.readAllBytes(dir.resolve(OPTIMIZER_FILE));
-                } catch (IOException e) {
-                    throw new CheckpointException("no trainer state in " + dir + ": " + e.getMessage(), e);
-                }
-            }
+            Checkpoints.Verified v = Checkpoints.readVerified(dir, null);
+            byte[] stateBytes = v.require(STATE_FILE);
+            byte[] optBytes = v.require(OPTIMIZER_FILE);
             long savedStep;
             Map<String, Safetensors.Tensor> t;
             try {

@@ -27,10 +27,6 @@ public record TrainerConfig(double lr, double weightDecay, double beta1, double 
 
     public TrainerConfig withWarmupSteps(int n) { return new TrainerConfig(lr, weightDecay, beta1, beta2, eps, n, gradClip, seed); }
 
-    public TrainerConfig withSeed(long s) { return new TrainerConfig(lr, weightDecay, beta1, beta2, eps, warmupSteps, gradClip, s); }
-
-    public TrainerConfig withWeightDecay(double wd) { return new TrainerConfig(lr, wd, beta1, beta2, eps, warmupSteps, gradClip, seed); }
-
     /** Learning rate of optimizer step {@code step} (1-based): linear warm-up, then constant. */
     public double lrAt(long step) {
         if (warmupSteps == 0 || step >= warmupSteps) return lr;
