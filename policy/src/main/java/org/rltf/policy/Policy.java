@@ -1,10 +1,6 @@
 package org.rltf.policy;
 
 import ai.djl.Device;
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -69,11 +65,11 @@ public final class Policy implements AutoCloseable {
         return new Policy(config, tokenizer, device, parseWeights(v), v.sha256());
     }
 
-    /** Checks the checkpoint, then switches to its weights in place (same architecture and tokenizer required). */
-    public void loadWeights(Path checkpointDir) {
-        loadWeights(checkpointDir, null);
-    }
-
+    /**
+     * Checks the checkpoint, then switches to its weights in place (same architecture and tokenizer required).
+     *
+     * @param expectedSha256 the digest the directory must have (e.g. from a Checkpoint event), or null
+     */
     public synchronized void loadWeights(Path checkpointDir, String expectedSha256) {
         Checkpoints.Verified v = Checkpoints.readVerified(checkpointDir, expectedSha256);
         ModelConfig other = parseConfig(v);
@@ -143,25 +139,6 @@ public final class Policy implements AutoCloseable {
      */
     public synchronized List<Completion> sample(List<int[]> prompts, SamplingParams params, Set<Integer> suppressedTokens) {
         return new Sampler(model, tokenizer).sample(model.manager(), prompts, params, suppressedTokens);
-    }
-
-    /** Encodes each prompt text and samples. */
-    public List<Completion> sampleText(List<String> prompts, SamplingParams params) {
-        return sample(prompts.stream().map(tokenizer::encode).toList(), params);
-    }
-
-    /** Next-token logits at every position of {@code ids} ([T][vocab]), no gradient; for tests and tools. */
-    public synchronized float[][] logits(int[] ids) {
-        if (ids.length == 0 || ids.length > config.context()) throw new IllegalArgumentException("need 1.." + config.context() + " ids, got " + ids.length);
-        try (Ops.AutoCloseableGrad g = Ops.grad(false); NDManager step = model.manager().newSubManager()) {
-            long[] l = Arrays.stream(ids).asLongStream().toArray();
-            NDArray h = model.hidden(step.create(l, new Shape(1, ids.length)), step.arange(0, ids.length, 1, DataType.INT64),
-                    model.causalMask(0, ids.length, step), null, 0, step);
-            float[] flat = model.logits(h).toFloatArray();
-            float[][] out = new float[ids.length][];
-            for (int t = 0; t < ids.length; t++) out[t] = Arrays.copyOfRange(flat, t * config.vocabSize(), (t + 1) * config.vocabSize());
-            return out;
-        }
     }
 
     /** Writes a checkpoint directory (must not exist or be empty) and returns its digest. */

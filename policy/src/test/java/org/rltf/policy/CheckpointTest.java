@@ -30,7 +30,7 @@ class CheckpointTest {
             try (Policy q = Policy.load(info.dir())) {
                 assertThat(q.config()).isEqualTo(p.config());
                 assertThat(q.checkpointSha256()).isEqualTo(info.sha256());
-                assertThat(q.logits(PROBE)).isDeepEqualTo(p.logits(PROBE));
+                assertThat(TestModels.logits(q, PROBE)).isDeepEqualTo(TestModels.logits(p, PROBE));
                 // saving the same weights again gives the same digest
                 assertThat(q.save(tmp.resolve("again")).sha256()).isEqualTo(info.sha256());
             }
@@ -54,7 +54,7 @@ class CheckpointTest {
             Files.write(weights, bytes);
             assertThatThrownBy(() -> Policy.load(dir)).isInstanceOf(CheckpointException.class)
                     .hasMessageContaining("model.safetensors has SHA-256");
-            assertThatThrownBy(() -> p.loadWeights(dir)).isInstanceOf(CheckpointException.class);
+            assertThatThrownBy(() -> p.loadWeights(dir, null)).isInstanceOf(CheckpointException.class);
             assertThatThrownBy(() -> Checkpoints.verify(dir)).isInstanceOf(CheckpointException.class);
             Files.delete(weights);
             assertThatThrownBy(() -> Policy.load(dir)).isInstanceOf(CheckpointException.class).hasMessageContaining("missing");
@@ -66,14 +66,14 @@ class CheckpointTest {
     @Test
     void loadWeightsSwitchesInPlace(@TempDir Path tmp) {
         try (Policy a = TestModels.microPolicy(1); Policy b = TestModels.microPolicy(2)) {
-            assertThat(a.logits(PROBE)).isNotEqualTo(b.logits(PROBE));
+            assertThat(TestModels.logits(a, PROBE)).isNotEqualTo(TestModels.logits(b, PROBE));
             CheckpointInfo info = b.save(tmp.resolve("b"));
             a.loadWeights(info.dir(), info.sha256());
-            assertThat(a.logits(PROBE)).isDeepEqualTo(b.logits(PROBE));
+            assertThat(TestModels.logits(a, PROBE)).isDeepEqualTo(TestModels.logits(b, PROBE));
             assertThat(a.checkpointSha256()).isEqualTo(info.sha256());
             try (Policy other = Policy.create(new ModelConfig(1, 32, 2, 64, 257, "bytes"), Tokenizer.bytes(), 1, Device.cpu())) {
                 Path od = other.save(tmp.resolve("other")).dir();
-                assertThatThrownBy(() -> a.loadWeights(od)).isInstanceOf(CheckpointException.class).hasMessageContaining("different model");
+                assertThatThrownBy(() -> a.loadWeights(od, null)).isInstanceOf(CheckpointException.class).hasMessageContaining("different model");
             }
         }
     }
@@ -91,7 +91,7 @@ class CheckpointTest {
                 assertThat(q.tokenizer().kind()).isEqualTo("huggingface");
                 assertThat(q.tokenizer().encode("def x")).containsExactly(tok.encode("def x"));
                 int[] ids = tok.encode("def def");
-                assertThat(q.logits(ids)).isDeepEqualTo(p.logits(ids));
+                assertThat(TestModels.logits(q, ids)).isDeepEqualTo(TestModels.logits(p, ids));
             }
         }
         // an eos named explicitly (not one of the usual names) survives the round trip
@@ -119,13 +119,13 @@ class CheckpointTest {
             withBuffers.put("lm_head.weight", c.tensors().get("wte.weight"));
             Safetensors.write(hf, withBuffers, Map.of("format", "pt"));
             try (Policy q = Policy.importGpt2(hf, p.config(), Tokenizer.bytes(), Device.cpu())) {
-                assertThat(q.logits(PROBE)).isDeepEqualTo(p.logits(PROBE));
+                assertThat(TestModels.logits(q, PROBE)).isDeepEqualTo(TestModels.logits(p, PROBE));
             }
             // nanoGPT layout: transformer. prefix, Linear (out, in) weights
             Path nano = tmp.resolve("nano.safetensors");
             Safetensors.write(nano, p.model().snapshot(), Map.of());
             try (Policy q = Policy.importGpt2(nano, p.config(), Tokenizer.bytes(), Device.cpu())) {
-                assertThat(q.logits(PROBE)).isDeepEqualTo(p.logits(PROBE));
+                assertThat(TestModels.logits(q, PROBE)).isDeepEqualTo(TestModels.logits(p, PROBE));
             }
             // wrong shape for the config is refused with a clear message
             ModelConfig wider = new ModelConfig(2, 64, 2, 64, 257, "bytes");
