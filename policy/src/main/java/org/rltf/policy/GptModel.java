@@ -17,7 +17,7 @@ import java.util.TreeSet;
  * LayerNorm and an output head tied to the token embedding. Parameter names and layouts follow
  * nanoGPT ({@code transformer.h.0.attn.c_attn.weight}, Linear weights as (out, in)).
  *
- * <p>The Llama variant ({@link ModelConfig#isLlama()}) has the same skeleton with no position
+ * <p>The Llama variant ({@link LlamaConfig}) has the same skeleton with no position
  * table (rotary embeddings inside attention), RMSNorm, SwiGLU, no biases and a tied or separate
  * head; its parameters carry Hugging Face LlamaForCausalLM's names ({@code model.layers.0.self_attn.q_proj.weight}).
  *
@@ -55,14 +55,13 @@ final class GptModel implements AutoCloseable {
             params.put(e.getKey(), a);
         }
         blocks = new TransformerBlock[config.layers()];
-        if (config.isLlama()) {
-            ModelConfig.Llama l = config.llama();
+        if (config.arch() instanceof LlamaConfig l) {
             wte = params.get("model.embed_tokens.weight");
             wpe = null;
             for (int i = 0; i < config.layers(); i++) {
                 String p = "model.layers." + i + ".";
                 CausalSelfAttention attn = CausalSelfAttention.llama(params.get(p + "self_attn.q_proj.weight"), params.get(p + "self_attn.k_proj.weight"),
-                        params.get(p + "self_attn.v_proj.weight"), params.get(p + "self_attn.o_proj.weight"), config.heads(), config.kvHeads());
+                        params.get(p + "self_attn.v_proj.weight"), params.get(p + "self_attn.o_proj.weight"), config.heads(), l.kvHeads());
                 Mlp mlp = Mlp.swiglu(params.get(p + "mlp.gate_proj.weight"), params.get(p + "mlp.up_proj.weight"), params.get(p + "mlp.down_proj.weight"));
                 blocks[i] = new TransformerBlock(params.get(p + "input_layernorm.weight"), null, attn,
                         params.get(p + "post_attention_layernorm.weight"), null, mlp, l.rmsEps());
@@ -109,7 +108,7 @@ final class GptModel implements AutoCloseable {
         float[] sin = new float[n * d];
         for (int p = 0; p < n; p++) {
             for (int j = 0; j < d / 2; j++) {
-                double angle = p * Math.pow(config.llama().ropeTheta(), -2.0 * j / d);
+                double angle = p * Math.pow(((LlamaConfig) config.arch()).ropeTheta(), -2.0 * j / d);
                 cos[p * d + j] = cos[p * d + j + d / 2] = (float) Math.cos(angle);
                 sin[p * d + j] = sin[p * d + j + d / 2] = (float) Math.sin(angle);
             }
@@ -121,10 +120,10 @@ final class GptModel implements AutoCloseable {
     static LinkedHashMap<String, long[]> parameterShapes(ModelConfig config) {
         long c = config.width();
         LinkedHashMap<String, long[]> s = new LinkedHashMap<>();
-        if (config.isLlama()) { // Hugging Face LlamaForCausalLM's names, so import and export are the identity
+        if (config.arch() instanceof LlamaConfig l) { // Hugging Face LlamaForCausalLM's names, so import and export are the identity
             long q = (long) config.heads() * config.headDim();
-            long kv = (long) config.kvHeads() * config.headDim();
-            long inter = config.llama().intermediateSize();
+            long kv = (long) l.kvHeads() * config.headDim();
+            long inter = l.intermediateSize();
             s.put("model.embed_tokens.weight", new long[] {config.vocabSize(), c});
             for (int i = 0; i < config.layers(); i++) {
                 String p = "model.layers." + i + ".";
@@ -139,7 +138,7 @@ final class GptModel implements AutoCloseable {
                 s.put(p + "mlp.down_proj.weight", new long[] {c, inter});
             }
             s.put("model.norm.weight", new long[] {c});
-            if (!config.llama().tiedHead()) s.put("lm_head.weight", new long[] {config.vocabSize(), c});
+            if (!l.tiedHead()) s.put("lm_head.weight", new long[] {config.vocabSize(), c});
             return s;
         }
         s.put("transformer.wte.weight", new long[] {config.vocabSize(), c});
@@ -243,7 +242,7 @@ final class GptModel implements AutoCloseable {
             rope = new NDArray[] {cos, sin};
         }
         for (int i = 0; i < blocks.length; i++) x = blocks[i].forward(x, mask, scale, rope, cache, i, start, step);
-        return lnfBias == null ? Ops.rmsNorm(x, lnfWeight, config.llama().rmsEps()) : Ops.layerNorm(x, lnfWeight, lnfBias);
+        return lnfBias == null ? Ops.rmsNorm(x, lnfWeight, ((LlamaConfig) config.arch()).rmsEps()) : Ops.layerNorm(x, lnfWeight, lnfBias);
     }
 
     /** Output head: logits = h W^T, W the token embedding when tied, else lm_head. */

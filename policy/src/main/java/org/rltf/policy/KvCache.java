@@ -21,8 +21,9 @@ final class KvCache implements AutoCloseable {
         this.capacity = capacity;
         keys = new NDArray[config.layers()];
         values = new NDArray[config.layers()];
-        Shape keyShape = new Shape(batch, config.kvHeads(), config.headDim(), capacity);
-        Shape valueShape = new Shape(batch, config.kvHeads(), capacity, config.headDim());
+        int kvHeads = config.arch() instanceof LlamaConfig l ? l.kvHeads() : config.heads();
+        Shape keyShape = new Shape(batch, kvHeads, config.headDim(), capacity);
+        Shape valueShape = new Shape(batch, kvHeads, capacity, config.headDim());
         for (int l = 0; l < config.layers(); l++) {
             keys[l] = manager.zeros(keyShape, DataType.FLOAT32);
             values[l] = manager.zeros(valueShape, DataType.FLOAT32);

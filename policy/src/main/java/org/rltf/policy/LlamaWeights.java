@@ -18,8 +18,8 @@ public final class LlamaWeights {
 
     /** Foreign tensors to this module's canonical Llama weights, checked against {@code config}. */
     public static LinkedHashMap<String, Safetensors.Tensor> fromForeign(Map<String, Safetensors.Tensor> foreign, ModelConfig config) {
-        if (!config.isLlama()) throw new IllegalArgumentException("model config is " + config.architecture() + ", not llama");
-        boolean tied = config.llama().tiedHead();
+        if (!(config.arch() instanceof LlamaConfig llama)) throw new IllegalArgumentException("model config is " + config.architecture() + ", not llama");
+        boolean tied = llama.tiedHead();
         LinkedHashMap<String, Safetensors.Tensor> named = new LinkedHashMap<>();
         for (Map.Entry<String, Safetensors.Tensor> e : foreign.entrySet()) {
             String name = e.getKey();

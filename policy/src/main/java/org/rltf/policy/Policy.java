@@ -151,7 +151,7 @@ public final class Policy implements AutoCloseable {
     /** Writes config.json, model.safetensors and the tokenizer's file into {@code dir} (no manifest). */
     synchronized void writeFiles(Path dir) throws IOException {
         Files.writeString(dir.resolve(Checkpoints.CONFIG), config.toJson());
-        Safetensors.write(dir.resolve(Checkpoints.WEIGHTS), model.snapshot(), Map.of("format", "pt", "producer", "rltf", "layout", config.isLlama() ? "hf-llama" : "nanogpt"));
+        Safetensors.write(dir.resolve(Checkpoints.WEIGHTS), model.snapshot(), Map.of("format", "pt", "producer", "rltf", "layout", config.arch() instanceof LlamaConfig ? "hf-llama" : "nanogpt"));
         tokenizer.writeTo(dir);
     }
 
@@ -160,7 +160,7 @@ public final class Policy implements AutoCloseable {
      * Conv1D layout (c_attn, c_proj, c_fc weights stored (in, out)), as {@link Gpt2Weights} reads.
      */
     public synchronized void exportGpt2(Path file) throws IOException {
-        if (config.isLlama()) throw new IllegalStateException("exportGpt2 on a llama model; its checkpoint's model.safetensors already has Hugging Face Llama names");
+        if (!(config.arch() instanceof Gpt2Config)) throw new IllegalStateException("exportGpt2 on a " + config.architecture() + " model; its checkpoint's model.safetensors already has Hugging Face names");
         Safetensors.write(file, Gpt2Weights.toHuggingFace(model.snapshot()), Map.of("format", "pt"));
     }
 
@@ -172,7 +172,7 @@ public final class Policy implements AutoCloseable {
      * imported GPT-2 logits differ slightly (|gelu - gelu_tanh| < 5e-4 per activation).
      */
     public static Policy importGpt2(Path safetensorsFile, ModelConfig config, Tokenizer tokenizer, Device device) {
-        if (config.isLlama()) throw new IllegalArgumentException("importGpt2 needs a gpt2 model config, got " + config.architecture());
+        if (!(config.arch() instanceof Gpt2Config)) throw new IllegalArgumentException("importGpt2 needs a gpt2 model config, got " + config.architecture());
         Map<String, Safetensors.Tensor> weights;
         try {
             weights = Gpt2Weights.fromForeign(Safetensors.read(safetensorsFile).tensors(), config);

@@ -39,6 +39,10 @@ class LlamaTest {
         return ModelConfig.fromHuggingFaceLlama(hfConfig(tied), ByteTokenizer.KIND);
     }
 
+    static LlamaConfig llama(ModelConfig c) {
+        return (LlamaConfig) c.arch();
+    }
+
     /** Random weights in HF names; norm gains away from 1 so a wrong norm shows up. */
     static LinkedHashMap<String, Safetensors.Tensor> randomHfWeights(ModelConfig c, long seed) {
         Random rng = new Random(seed);
@@ -66,14 +70,14 @@ class LlamaTest {
     void configParsesAndRoundTrips() {
         ModelConfig c = config(false);
         assertThat(c.architecture()).isEqualTo("llama");
-        assertThat(c.kvHeads()).isEqualTo(2);
-        assertThat(c.llama()).isEqualTo(new ModelConfig.Llama(2, 48, 1e-5, 500.0, false));
+        assertThat(llama(c).kvHeads()).isEqualTo(2);
+        assertThat(c.arch()).isEqualTo(new LlamaConfig(2, 48, 1e-5, 500.0, false));
         assertThat(ModelConfig.fromJson(c.toJson())).isEqualTo(c);
         assertThat(ModelConfig.fromJson(config(true).toJson())).isEqualTo(config(true));
         // defaults: no GQA, eps 1e-6, theta 10000, untied
         ModelConfig d = ModelConfig.fromHuggingFaceLlama("{\"hidden_size\":32,\"intermediate_size\":64,\"num_hidden_layers\":1,"
                 + "\"num_attention_heads\":4,\"max_position_embeddings\":16,\"vocab_size\":300}", "huggingface");
-        assertThat(d.llama()).isEqualTo(new ModelConfig.Llama(4, 64, 1e-6, 10000.0, false));
+        assertThat(d.arch()).isEqualTo(new LlamaConfig(4, 64, 1e-6, 10000.0, false));
         // a config.json written before the architecture field existed is GPT-2
         ModelConfig old = ModelConfig.fromJson("{\"layers\":2,\"width\":32,\"heads\":2,\"context\":64,\"vocabSize\":257,\"tokenizerKind\":\"bytes\"}");
         assertThat(old).isEqualTo(TestModels.micro());
@@ -122,7 +126,7 @@ class LlamaTest {
         Path tiedFile = tmp.resolve("tied.safetensors");
         Safetensors.write(tiedFile, w, Map.of());
         try (Policy p = Policy.importLlama(tiedFile, config(true), Tokenizer.bytes(), Device.cpu())) {
-            assertThat(p.config().llama().tiedHead()).isTrue();
+            assertThat(llama(p.config()).tiedHead()).isTrue();
         }
         assertThatThrownBy(() -> Policy.importGpt2(tiedFile, TestModels.micro(), Tokenizer.bytes(), Device.cpu()))
                 .hasMessageContaining("importLlama");
@@ -215,10 +219,10 @@ class LlamaTest {
     static float[][] reference(ModelConfig c, Map<String, Safetensors.Tensor> w, int[] ids) {
         int cw = c.width();
         int h = c.heads();
-        int kvh = c.kvHeads();
+        int kvh = llama(c).kvHeads();
         int d = c.headDim();
-        int inter = c.llama().intermediateSize();
-        double eps = c.llama().rmsEps();
+        int inter = llama(c).intermediateSize();
+        double eps = llama(c).rmsEps();
         int n = ids.length;
         double[][] x = new double[n][];
         for (int t = 0; t < n; t++) x[t] = row(w.get("model.embed_tokens.weight"), ids[t], cw);
@@ -229,8 +233,8 @@ class LlamaTest {
             double[][] queries = new double[n][];
             for (int t = 0; t < n; t++) {
                 double[] hn = rms(x[t], w.get(p + "input_layernorm.weight").data(), eps);
-                queries[t] = rope(matvec(w.get(p + "self_attn.q_proj.weight"), hn), h, d, t, c.llama().ropeTheta());
-                keys[t] = rope(matvec(w.get(p + "self_attn.k_proj.weight"), hn), kvh, d, t, c.llama().ropeTheta());
+                queries[t] = rope(matvec(w.get(p + "self_attn.q_proj.weight"), hn), h, d, t, llama(c).ropeTheta());
+                keys[t] = rope(matvec(w.get(p + "self_attn.k_proj.weight"), hn), kvh, d, t, llama(c).ropeTheta());
                 values[t] = matvec(w.get(p + "self_attn.v_proj.weight"), hn);
             }
             for (int t = 0; t < n; t++) {
@@ -260,7 +264,7 @@ class LlamaTest {
                 for (int i = 0; i < cw; i++) x[t][i] += down[i];
             }
         }
-        Safetensors.Tensor head = c.llama().tiedHead() ? w.get("model.embed_tokens.weight") : w.get("lm_head.weight");
+        Safetensors.Tensor head = llama(c).tiedHead() ? w.get("model.embed_tokens.weight") : w.get("lm_head.weight");
         float[][] out = new float[n][];
         for (int t = 0; t < n; t++) {
             double[] logits = matvec(head, rms(x[t], w.get("model.norm.weight").data(), eps));
