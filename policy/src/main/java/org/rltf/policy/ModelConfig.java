@@ -88,7 +88,7 @@ public record ModelConfig(int layers, int width, int heads, int context, int voc
     /** Number of trainable parameters: the sizes of the architecture's parameter tensors (a tied output head is one tensor). */
     public long parameterCount() {
         long n = 0;
-        for (long[] shape : GptModel.parameterShapes(this).values()) {
+        for (long[] shape : CausalLm.parameterShapes(this).values()) {
             long size = 1;
             for (long d : shape) size *= d;
             n += size;

@@ -12,8 +12,8 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The language model generators sample from and the learner trains: a {@link GptModel} on one
- * device, its {@link Tokenizer}, sampling, and the checkpoint format.
+ * The language model generators sample from and the learner trains: a {@link CausalLm} of the
+ * config's architecture on one device, its {@link Tokenizer}, sampling, and the checkpoint format.
  *
  * <p>Not thread-safe for concurrent use: sampling, weight switches, saving and training steps
  * synchronize on the instance, so a weight switch never lands in the middle of a batch.
@@ -24,7 +24,7 @@ public final class Policy implements AutoCloseable {
     private final ModelConfig config;
     private final Tokenizer tokenizer;
     private final Device device;
-    private final GptModel model;
+    private final CausalLm model;
     private volatile String checkpointSha256;
 
     private Policy(ModelConfig config, Tokenizer tokenizer, Device device, Map<String, Safetensors.Tensor> weights, String sha) {
@@ -37,7 +37,7 @@ public final class Policy implements AutoCloseable {
         this.config = config;
         this.tokenizer = tokenizer;
         this.device = device;
-        this.model = new GptModel(config, PolicyRuntime.engine().newBaseManager(device), weights);
+        this.model = CausalLm.create(config, PolicyRuntime.engine().newBaseManager(device), weights);
         this.checkpointSha256 = sha;
     }
 
@@ -47,7 +47,7 @@ public final class Policy implements AutoCloseable {
     }
 
     public static Policy create(ModelConfig config, Tokenizer tokenizer, long seed, Device device) {
-        return new Policy(config, tokenizer, device, GptModel.initialWeights(config, seed), null);
+        return new Policy(config, tokenizer, device, CausalLm.initialWeights(config, seed), null);
     }
 
     /** Loads a checkpoint directory after checking every file against its manifest. */
@@ -81,7 +81,7 @@ public final class Policy implements AutoCloseable {
                 throw new CheckpointException("checkpoint " + checkpointDir + " has a different tokenizer.json than this policy");
             }
         }
-        model.replaceWeights(parseWeights(v));
+        model.parameters().replace(parseWeights(v));
         checkpointSha256 = v.sha256();
     }
 
@@ -151,7 +151,7 @@ public final class Policy implements AutoCloseable {
     /** Writes config.json, model.safetensors and the tokenizer's file into {@code dir} (no manifest). */
     synchronized void writeFiles(Path dir) throws IOException {
         Files.writeString(dir.resolve(Checkpoints.CONFIG), config.toJson());
-        Safetensors.write(dir.resolve(Checkpoints.WEIGHTS), model.snapshot(), Map.of("format", "pt", "producer", "rltf", "layout", config.arch() instanceof LlamaConfig ? "hf-llama" : "nanogpt"));
+        Safetensors.write(dir.resolve(Checkpoints.WEIGHTS), model.parameters().snapshot(), Map.of("format", "pt", "producer", "rltf", "layout", model.weightsLayout()));
         tokenizer.writeTo(dir);
     }
 
@@ -161,7 +161,7 @@ public final class Policy implements AutoCloseable {
      */
     public synchronized void exportGpt2(Path file) throws IOException {
         if (!(config.arch() instanceof Gpt2Config)) throw new IllegalStateException("exportGpt2 on a " + config.architecture() + " model; its checkpoint's model.safetensors already has Hugging Face names");
-        Safetensors.write(file, Gpt2Weights.toHuggingFace(model.snapshot()), Map.of("format", "pt"));
+        Safetensors.write(file, Gpt2Weights.toHuggingFace(model.parameters().snapshot()), Map.of("format", "pt"));
     }
 
     /**
@@ -201,7 +201,7 @@ public final class Policy implements AutoCloseable {
         return new Policy(config, tokenizer, device, weights, null);
     }
 
-    GptModel model() { return model; }
+    CausalLm model() { return model; }
 
     void markTrained() { checkpointSha256 = null; }
 

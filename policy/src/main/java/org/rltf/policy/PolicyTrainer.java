@@ -46,7 +46,7 @@ public final class PolicyTrainer implements AutoCloseable {
 
     private final Policy policy;
     private final TrainerConfig config;
-    private final GptModel model;
+    private final CausalLm model;
     private final NDManager manager;
     private final String[] names;
     private final NDArray[] params;
@@ -60,7 +60,7 @@ public final class PolicyTrainer implements AutoCloseable {
         this.config = config;
         this.model = policy.model();
         this.manager = model.manager().newSubManager();
-        Map<String, NDArray> p = model.parameters();
+        Map<String, NDArray> p = model.parameters().byName();
         names = p.keySet().toArray(new String[0]);
         params = p.values().toArray(new NDArray[0]);
         exp = new NDArray[params.length];
@@ -88,8 +88,8 @@ public final class PolicyTrainer implements AutoCloseable {
     }
 
     private Layout layout(List<TokenSequence> batch) {
-        int context = model.config.context();
-        int vocab = model.config.vocabSize();
+        int context = model.config().context();
+        int vocab = model.config().vocabSize();
         int eos = policy.tokenizer().eosId();
         List<int[]> seqs = new ArrayList<>();
         List<Integer> promptLens = new ArrayList<>();
@@ -142,7 +142,7 @@ public final class PolicyTrainer implements AutoCloseable {
 
     /** log p of every completion token, flat [N]: hidden states at the predicting positions only go through the head. */
     private NDArray tokenLogProbs(Layout l, NDManager step) {
-        long c = model.config.width();
+        long c = model.config().width();
         NDArray ids = step.create(l.ids, new Shape(l.rows, l.length));
         NDArray positions = step.arange(0, l.length, 1, DataType.INT64);
         NDArray h = model.hidden(ids, positions, model.causalMask(0, l.length, step), null, 0, step); // [B, T, C]

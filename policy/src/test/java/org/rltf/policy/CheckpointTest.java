@@ -26,6 +26,9 @@ class CheckpointTest {
             CheckpointInfo info = p.save(tmp.resolve("ckpt"));
             assertThat(info.sha256()).hasSize(64).isEqualTo(Checkpoints.sha256(info.dir())).isEqualTo(Checkpoints.verify(info.dir()));
             assertThat(info.sizeBytes()).isGreaterThan(4 * TestModels.micro().parameterCount());
+            // by hand: wte 257 x 32 = 8224, wpe 64 x 32 = 2048; per block ln_1 and ln_2 128, c_attn 3072 + 96,
+            // attn.c_proj 1024 + 32, c_fc 4096 + 128, mlp.c_proj 4096 + 32, so 12704, x 2 blocks = 25408; ln_f 64
+            assertThat(TestModels.micro().parameterCount()).isEqualTo(8224 + 2048 + 25408 + 64);
             assertThat(Files.readString(info.dir().resolve("config.json"))).contains("\"tokenizerKind\" : \"bytes\"");
             try (Policy q = Policy.load(info.dir())) {
                 assertThat(q.config()).isEqualTo(p.config());
@@ -123,7 +126,7 @@ class CheckpointTest {
             }
             // nanoGPT layout: transformer. prefix, Linear (out, in) weights
             Path nano = tmp.resolve("nano.safetensors");
-            Safetensors.write(nano, p.model().snapshot(), Map.of());
+            Safetensors.write(nano, p.model().parameters().snapshot(), Map.of());
             try (Policy q = Policy.importGpt2(nano, p.config(), Tokenizer.bytes(), Device.cpu())) {
                 assertThat(TestModels.logits(q, PROBE)).isDeepEqualTo(TestModels.logits(p, PROBE));
             }

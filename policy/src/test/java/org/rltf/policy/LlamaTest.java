@@ -19,7 +19,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 /**
- * The Llama variant: weights written under Hugging Face LlamaForCausalLM's names are imported and
+ * Llama ({@link LlamaModel}): weights written under Hugging Face LlamaForCausalLM's names are imported and
  * checked against a slow, per-position reference of the Llama forward pass in plain Java double
  * maths (RMSNorm, rotary embeddings in the rotate_half convention, grouped-query attention,
  * SwiGLU), then sampled with the KV cache, saved and reloaded, and trained.
@@ -47,7 +47,7 @@ class LlamaTest {
     static LinkedHashMap<String, Safetensors.Tensor> randomHfWeights(ModelConfig c, long seed) {
         Random rng = new Random(seed);
         LinkedHashMap<String, Safetensors.Tensor> w = new LinkedHashMap<>();
-        for (Map.Entry<String, long[]> e : GptModel.parameterShapes(c).entrySet()) {
+        for (Map.Entry<String, long[]> e : CausalLm.parameterShapes(c).entrySet()) {
             long[] shape = e.getValue();
             float[] data = new float[(int) Arrays.stream(shape).reduce(1, (a, b) -> a * b)];
             boolean norm = e.getKey().contains("norm");
@@ -88,8 +88,11 @@ class LlamaTest {
         assertThatThrownBy(() -> ModelConfig.fromHuggingFaceLlama(hfConfig(false).replace("\"rope_scaling\":null", "\"rope_scaling\":{\"type\":\"linear\"}"), "bytes"))
                 .hasMessageContaining("rope_scaling");
         assertThatThrownBy(() -> ModelConfig.fromJson(c.toJson().replace("\"ropeTheta\"", "\"x\""))).hasMessageContaining("ropeTheta");
-        assertThat(c.parameterCount()).isEqualTo(GptModel.parameterShapes(c).values().stream()
+        assertThat(c.parameterCount()).isEqualTo(CausalLm.parameterShapes(c).values().stream()
                 .mapToLong(s -> Arrays.stream(s).reduce(1, (a, b) -> a * b)).sum());
+        // by hand: embedding and lm_head 2 x 257 x 32 = 16448; per layer two norms 64, q and o 2 x 32 x 32 = 2048,
+        // k and v 2 x 16 x 32 = 1024, gate, up and down 3 x 48 x 32 = 4608, so 7744, x 2 layers = 15488; final norm 32
+        assertThat(c.parameterCount()).isEqualTo(16448 + 15488 + 32);
         assertThat(config(true).parameterCount()).isEqualTo(c.parameterCount() - 257 * 32);
     }
 

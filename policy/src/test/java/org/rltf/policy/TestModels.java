@@ -49,7 +49,7 @@ final class TestModels {
         int vocab = policy.config().vocabSize();
         if (ids.length == 0 || ids.length > context) throw new IllegalArgumentException("need 1.." + context + " ids, got " + ids.length);
         synchronized (policy) {
-            GptModel model = policy.model();
+            CausalLm model = policy.model();
             try (Ops.AutoCloseableGrad g = Ops.grad(false); NDManager step = model.manager().newSubManager()) {
                 long[] l = Arrays.stream(ids).asLongStream().toArray();
                 NDArray h = model.hidden(step.create(l, new Shape(1, ids.length)), step.arange(0, ids.length, 1, DataType.INT64),
