@@ -174,16 +174,6 @@ public final class Checkpoints {
         }
     }
 
-    /** Re-digests every file of {@code dir} into its manifest (after files were added); returns the new identity. */
-    public static CheckpointInfo rewriteManifest(Path dir) {
-        try {
-            writeManifest(dir);
-            return info(dir);
-        } catch (IOException e) {
-            throw new CheckpointException("cannot write manifest of " + dir + ": " + e.getMessage(), e);
-        }
-    }
-
     private static void writeManifest(Path dir) throws IOException {
         TreeMap<String, Path> files = new TreeMap<>();
         try (Stream<Path> s = Files.walk(dir)) {

@@ -18,11 +18,4 @@ public record Completion(String text, int[] tokenIds, int[] tokenStarts, int[] t
     public static final String EOS = "eos";
     public static final String STOP = "stop";
     public static final String LENGTH = "length";
-
-    /** Sum of the token log-probabilities: log p(completion | prompt). */
-    public double totalLogProb() {
-        double s = 0;
-        for (float lp : logProbs) s += lp;
-        return s;
-    }
 }

@@ -48,7 +48,7 @@ public final class Gpt2Weights {
         if (lmHead != null && !Arrays.equals(lmHead.data(), out.get("transformer.wte.weight").data())) {
             throw new IllegalArgumentException("lm_head.weight differs from wte.weight; untied output heads are not supported");
         }
-        GptModel.checkWeights(config, out);
+        CausalLm.checkWeights(config, out);
         return out;
     }
 

@@ -17,22 +17,21 @@ final class KvCache implements AutoCloseable {
     private final NDArray[] values;
     private final int capacity;
 
-    KvCache(NDManager manager, ModelConfig config, int batch, int capacity) {
+    /** Made by the model ({@link CausalLm#newCache}), which knows how many key/value heads it has. */
+    KvCache(NDManager manager, int layers, int kvHeads, int headDim, int batch, int capacity) {
         this.capacity = capacity;
-        keys = new NDArray[config.layers()];
-        values = new NDArray[config.layers()];
-        Shape keyShape = new Shape(batch, config.kvHeads(), config.headDim(), capacity);
-        Shape valueShape = new Shape(batch, config.kvHeads(), capacity, config.headDim());
-        for (int l = 0; l < config.layers(); l++) {
+        keys = new NDArray[layers];
+        values = new NDArray[layers];
+        Shape keyShape = new Shape(batch, kvHeads, headDim, capacity);
+        Shape valueShape = new Shape(batch, kvHeads, capacity, headDim);
+        for (int l = 0; l < layers; l++) {
             keys[l] = manager.zeros(keyShape, DataType.FLOAT32);
             values[l] = manager.zeros(valueShape, DataType.FLOAT32);
         }
     }
 
-    int capacity() { return capacity; }
-
     /**
-     * Stores keys kT ([B, H, D, T]) and values v ([B, H, T, D]) at positions [start, start+T) and
+     * Stores keys kT ([B, KV, D, T]) and values v ([B, KV, T, D]) at positions [start, start+T) and
      * returns views of positions [0, start+T) in the same layouts.
      */
     NDArray[] append(int layer, NDArray kT, NDArray v, int start, NDManager step) {

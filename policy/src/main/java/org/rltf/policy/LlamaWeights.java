@@ -7,9 +7,8 @@ import java.util.Map;
 /**
  * Llama weights saved by other tools under Hugging Face LlamaForCausalLM's names
  * ({@code model.embed_tokens.weight}, {@code model.layers.0.self_attn.q_proj.weight}, ...,
- * {@code model.norm.weight}, {@code lm_head.weight}), which are also this module's canonical names
- * for the Llama variant, so no renaming or transposing is needed (torch Linear is (out, in) here
- * too). Rotary {@code inv_freq} buffers some exporters save are skipped (the model recomputes them
+ * {@code model.norm.weight}, {@code lm_head.weight}), which are also {@link LlamaModel}'s own
+ * names, so no renaming or transposing is needed (torch Linear is (out, in) here too). Rotary {@code inv_freq} buffers some exporters save are skipped (the model recomputes them
  * from rope_theta). With a tied head, an {@code lm_head.weight} in the file must equal the
  * embedding; with an untied head it is required.
  */
@@ -18,8 +17,8 @@ public final class LlamaWeights {
 
     /** Foreign tensors to this module's canonical Llama weights, checked against {@code config}. */
     public static LinkedHashMap<String, Safetensors.Tensor> fromForeign(Map<String, Safetensors.Tensor> foreign, ModelConfig config) {
-        if (!config.isLlama()) throw new IllegalArgumentException("model config is " + config.architecture() + ", not llama");
-        boolean tied = config.llama().tiedHead();
+        if (!(config.arch() instanceof LlamaConfig llama)) throw new IllegalArgumentException("model config is " + config.architecture() + ", not llama");
+        boolean tied = llama.tiedHead();
         LinkedHashMap<String, Safetensors.Tensor> named = new LinkedHashMap<>();
         for (Map.Entry<String, Safetensors.Tensor> e : foreign.entrySet()) {
             String name = e.getKey();
@@ -38,7 +37,7 @@ public final class LlamaWeights {
             named.remove("lm_head.weight");
         }
         LinkedHashMap<String, Safetensors.Tensor> out = new LinkedHashMap<>();
-        for (String name : GptModel.parameterShapes(config).keySet()) {
+        for (String name : LlamaModel.parameterShapes(config, llama).keySet()) {
             Safetensors.Tensor t = named.get(name);
             if (t == null) {
                 throw new IllegalArgumentException("missing " + name + (name.equals("lm_head.weight") ? " (the config says the head is not tied)" : ""));
@@ -46,7 +45,7 @@ public final class LlamaWeights {
             out.put(name, t);
         }
         for (String name : named.keySet()) if (!out.containsKey(name)) throw new IllegalArgumentException("unexpected tensor " + name);
-        GptModel.checkWeights(config, out);
+        CausalLm.checkWeights(config, out);
         return out;
     }
 }

@@ -106,10 +106,6 @@ final class Ops {
         }
     }
 
-    static boolean gradEnabled() {
-        return JniUtils.isGradMode();
-    }
-
     /** Sets the calling thread's autograd mode (thread-local in libtorch) and returns the previous one. */
     static boolean setGrad(boolean enabled) {
         boolean before = JniUtils.isGradMode();

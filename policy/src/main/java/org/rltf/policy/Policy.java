@@ -1,10 +1,6 @@
 package org.rltf.policy;
 
 import ai.djl.Device;
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -16,8 +12,8 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The language model generators sample from and the learner trains: a {@link GptModel} on one
- * device, its {@link Tokenizer}, sampling, and the checkpoint format.
+ * The language model generators sample from and the learner trains: a {@link CausalLm} of the
+ * config's architecture on one device, its {@link Tokenizer}, sampling, and the checkpoint format.
  *
  * <p>Not thread-safe for concurrent use: sampling, weight switches, saving and training steps
  * synchronize on the instance, so a weight switch never lands in the middle of a batch.
@@ -28,7 +24,7 @@ public final class Policy implements AutoCloseable {
     private final ModelConfig config;
     private final Tokenizer tokenizer;
     private final Device device;
-    private final GptModel model;
+    private final CausalLm model;
     private volatile String checkpointSha256;
 
     private Policy(ModelConfig config, Tokenizer tokenizer, Device device, Map<String, Safetensors.Tensor> weights, String sha) {
@@ -41,7 +37,7 @@ public final class Policy implements AutoCloseable {
         this.config = config;
         this.tokenizer = tokenizer;
         this.device = device;
-        this.model = new GptModel(config, PolicyRuntime.engine().newBaseManager(device), weights);
+        this.model = CausalLm.create(config, PolicyRuntime.engine().newBaseManager(device), weights);
         this.checkpointSha256 = sha;
     }
 
@@ -51,7 +47,7 @@ public final class Policy implements AutoCloseable {
     }
 
     public static Policy create(ModelConfig config, Tokenizer tokenizer, long seed, Device device) {
-        return new Policy(config, tokenizer, device, GptModel.initialWeights(config, seed), null);
+        return new Policy(config, tokenizer, device, CausalLm.initialWeights(config, seed), null);
     }
 
     /** Loads a checkpoint directory after checking every file against its manifest. */
@@ -69,11 +65,11 @@ public final class Policy implements AutoCloseable {
         return new Policy(config, tokenizer, device, parseWeights(v), v.sha256());
     }
 
-    /** Checks the checkpoint, then switches to its weights in place (same architecture and tokenizer required). */
-    public void loadWeights(Path checkpointDir) {
-        loadWeights(checkpointDir, null);
-    }
-
+    /**
+     * Checks the checkpoint, then switches to its weights in place (same architecture and tokenizer required).
+     *
+     * @param expectedSha256 the digest the directory must have (e.g. from a Checkpoint event), or null
+     */
     public synchronized void loadWeights(Path checkpointDir, String expectedSha256) {
         Checkpoints.Verified v = Checkpoints.readVerified(checkpointDir, expectedSha256);
         ModelConfig other = parseConfig(v);
@@ -85,7 +81,7 @@ public final class Policy implements AutoCloseable {
                 throw new CheckpointException("checkpoint " + checkpointDir + " has a different tokenizer.json than this policy");
             }
         }
-        model.replaceWeights(parseWeights(v));
+        model.parameters().replace(parseWeights(v));
         checkpointSha256 = v.sha256();
     }
 
@@ -145,25 +141,6 @@ public final class Policy implements AutoCloseable {
         return new Sampler(model, tokenizer).sample(model.manager(), prompts, params, suppressedTokens);
     }
 
-    /** Encodes each prompt text and samples. */
-    public List<Completion> sampleText(List<String> prompts, SamplingParams params) {
-        return sample(prompts.stream().map(tokenizer::encode).toList(), params);
-    }
-
-    /** Next-token logits at every position of {@code ids} ([T][vocab]), no gradient; for tests and tools. */
-    public synchronized float[][] logits(int[] ids) {
-        if (ids.length == 0 || ids.length > config.context()) throw new IllegalArgumentException("need 1.." + config.context() + " ids, got " + ids.length);
-        try (Ops.AutoCloseableGrad g = Ops.grad(false); NDManager step = model.manager().newSubManager()) {
-            long[] l = Arrays.stream(ids).asLongStream().toArray();
-            NDArray h = model.hidden(step.create(l, new Shape(1, ids.length)), step.arange(0, ids.length, 1, DataType.INT64),
-                    model.causalMask(0, ids.length, step), null, 0, step);
-            float[] flat = model.logits(h).toFloatArray();
-            float[][] out = new float[ids.length][];
-            for (int t = 0; t < ids.length; t++) out[t] = Arrays.copyOfRange(flat, t * config.vocabSize(), (t + 1) * config.vocabSize());
-            return out;
-        }
-    }
-
     /** Writes a checkpoint directory (must not exist or be empty) and returns its digest. */
     public synchronized CheckpointInfo save(Path dir) {
         CheckpointInfo info = Checkpoints.write(dir, this::writeFiles);
@@ -174,7 +151,7 @@ public final class Policy implements AutoCloseable {
     /** Writes config.json, model.safetensors and the tokenizer's file into {@code dir} (no manifest). */
     synchronized void writeFiles(Path dir) throws IOException {
         Files.writeString(dir.resolve(Checkpoints.CONFIG), config.toJson());
-        Safetensors.write(dir.resolve(Checkpoints.WEIGHTS), model.snapshot(), Map.of("format", "pt", "producer", "rltf", "layout", config.isLlama() ? "hf-llama" : "nanogpt"));
+        Safetensors.write(dir.resolve(Checkpoints.WEIGHTS), model.parameters().snapshot(), Map.of("format", "pt", "producer", "rltf", "layout", model.weightsLayout()));
         tokenizer.writeTo(dir);
     }
 
@@ -183,23 +160,19 @@ public final class Policy implements AutoCloseable {
      * Conv1D layout (c_attn, c_proj, c_fc weights stored (in, out)), as {@link Gpt2Weights} reads.
      */
     public synchronized void exportGpt2(Path file) throws IOException {
-        if (config.isLlama()) throw new IllegalStateException("exportGpt2 on a llama model; its checkpoint's model.safetensors already has Hugging Face Llama names");
-        Safetensors.write(file, Gpt2Weights.toHuggingFace(model.snapshot()), Map.of("format", "pt"));
+        if (!(config.arch() instanceof Gpt2Config)) throw new IllegalStateException("exportGpt2 on a " + config.architecture() + " model; its checkpoint's model.safetensors already has Hugging Face names");
+        Safetensors.write(file, Gpt2Weights.toHuggingFace(model.parameters().snapshot()), Map.of("format", "pt"));
     }
 
     /**
      * A policy from GPT-2 weights saved by another tool (Hugging Face or nanoGPT names, Conv1D or
      * Linear layout, see {@link Gpt2Weights}); {@code config} must be a GPT-2 config. For Llama
-     * weights see {@link #importLlama(Path, ModelConfig, Tokenizer)}.
+     * weights see {@link #importLlama(Path, ModelConfig, Tokenizer, Device)}.
      * Note GPT-2 itself uses the tanh approximation of GELU; this model uses the exact GELU, so
      * imported GPT-2 logits differ slightly (|gelu - gelu_tanh| < 5e-4 per activation).
      */
-    public static Policy importGpt2(Path safetensorsFile, ModelConfig config, Tokenizer tokenizer) {
-        return importGpt2(safetensorsFile, config, tokenizer, PolicyRuntime.defaultDevice());
-    }
-
     public static Policy importGpt2(Path safetensorsFile, ModelConfig config, Tokenizer tokenizer, Device device) {
-        if (config.isLlama()) throw new IllegalArgumentException("importGpt2 needs a gpt2 model config, got " + config.architecture());
+        if (!(config.arch() instanceof Gpt2Config)) throw new IllegalArgumentException("importGpt2 needs a gpt2 model config, got " + config.architecture());
         Map<String, Safetensors.Tensor> weights;
         try {
             weights = Gpt2Weights.fromForeign(Safetensors.read(safetensorsFile).tensors(), config);
@@ -216,10 +189,6 @@ public final class Policy implements AutoCloseable {
      * (see {@link LlamaWeights}); {@code config} must be a llama config, e.g. from
      * {@link ModelConfig#fromHuggingFaceLlama(String, String)}. BF16/F16 files are widened to float32.
      */
-    public static Policy importLlama(Path safetensorsFile, ModelConfig config, Tokenizer tokenizer) {
-        return importLlama(safetensorsFile, config, tokenizer, PolicyRuntime.defaultDevice());
-    }
-
     public static Policy importLlama(Path safetensorsFile, ModelConfig config, Tokenizer tokenizer, Device device) {
         Map<String, Safetensors.Tensor> weights;
         try {
@@ -232,7 +201,7 @@ public final class Policy implements AutoCloseable {
         return new Policy(config, tokenizer, device, weights, null);
     }
 
-    GptModel model() { return model; }
+    CausalLm model() { return model; }
 
     void markTrained() { checkpointSha256 = null; }
 

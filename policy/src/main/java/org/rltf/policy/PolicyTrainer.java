@@ -46,7 +46,7 @@ public final class PolicyTrainer implements AutoCloseable {
 
     private final Policy policy;
     private final TrainerConfig config;
-    private final GptModel model;
+    private final CausalLm model;
     private final NDManager manager;
     private final String[] names;
     private final NDArray[] params;
@@ -60,7 +60,7 @@ public final class PolicyTrainer implements AutoCloseable {
         this.config = config;
         this.model = policy.model();
         this.manager = model.manager().newSubManager();
-        Map<String, NDArray> p = model.parameters();
+        Map<String, NDArray> p = model.parameters().byName();
         names = p.keySet().toArray(new String[0]);
         params = p.values().toArray(new NDArray[0]);
         exp = new NDArray[params.length];
@@ -73,8 +73,6 @@ public final class PolicyTrainer implements AutoCloseable {
             decay[i] = params[i].getShape().dimension() >= 2; // nanoGPT: decay matrices and embeddings, not biases or norms
         }
     }
-
-    public TrainerConfig config() { return config; }
 
     public long stepCount() { return step; }
 
@@ -90,8 +88,8 @@ public final class PolicyTrainer implements AutoCloseable {
     }
 
     private Layout layout(List<TokenSequence> batch) {
-        int context = model.config.context();
-        int vocab = model.config.vocabSize();
+        int context = model.config().context();
+        int vocab = model.config().vocabSize();
         int eos = policy.tokenizer().eosId();
         List<int[]> seqs = new ArrayList<>();
         List<Integer> promptLens = new ArrayList<>();
@@ -144,7 +142,7 @@ public final class PolicyTrainer implements AutoCloseable {
 
     /** log p of every completion token, flat [N]: hidden states at the predicting positions only go through the head. */
     private NDArray tokenLogProbs(Layout l, NDManager step) {
-        long c = model.config.width();
+        long c = model.config().width();
         NDArray ids = step.create(l.ids, new Shape(l.rows, l.length));
         NDArray positions = step.arange(0, l.length, 1, DataType.INT64);
         NDArray h = model.hidden(ids, positions, model.causalMask(0, l.length, step), null, 0, step); // [B, T, C]
@@ -243,23 +241,6 @@ public final class PolicyTrainer implements AutoCloseable {
         }
     }
 
-    /**
-     * Writes the optimizer moments and step under {@code dir/trainer/}. When {@code dir} is a
-     * checkpoint its manifest is rewritten to cover them, which changes the directory's digest:
-     * publish a digest only after this, or use {@link #saveCheckpoint(Path)}.
-     */
-    public void saveState(Path dir) {
-        synchronized (policy) {
-            try {
-                Files.createDirectories(dir);
-                writeState(dir);
-            } catch (IOException e) {
-                throw new CheckpointException("cannot write trainer state to " + dir + ": " + e.getMessage(), e);
-            }
-            if (Files.exists(dir.resolve(Checkpoints.MANIFEST))) Checkpoints.rewriteManifest(dir);
-        }
-    }
-
     private void writeState(Path dir) throws IOException {
         Files.createDirectories(dir.resolve(STATE_DIR));
         LinkedHashMap<String, Safetensors.Tensor> t = new LinkedHashMap<>();
@@ -282,23 +263,12 @@ public final class PolicyTrainer implements AutoCloseable {
         Files.write(dir.resolve(STATE_FILE), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(s));
     }
 
-    /** Restores the optimizer moments and step written by {@link #saveState}; checked against the manifest when there is one. */
+    /** Restores the optimizer moments and step {@link #saveCheckpoint} wrote into checkpoint {@code dir}, checked against its manifest. */
     public void loadState(Path dir) {
         synchronized (policy) {
-            byte[] stateBytes;
-            byte[] optBytes;
-            if (Files.exists(dir.resolve(Checkpoints.MANIFEST))) {
-                Checkpoints.Verified v = Checkpoints.readVerified(dir, null);
-                stateBytes = v.require(STATE_FILE);
-                optBytes = v.require(OPTIMIZER_FILE);
-            } else {
-                try {
-                    stateBytes = Files.readAllBytes(dir.resolve(STATE_FILE));
-                    optBytes = Files.readAllBytes(dir.resolve(OPTIMIZER_FILE));
-                } catch (IOException e) {
-                    throw new CheckpointException("no trainer state in " + dir + ": " + e.getMessage(), e);
-                }
-            }
+            Checkpoints.Verified v = Checkpoints.readVerified(dir, null);
+            byte[] stateBytes = v.require(STATE_FILE);
+            byte[] optBytes = v.require(OPTIMIZER_FILE);
             long savedStep;
             Map<String, Safetensors.Tensor> t;
             try {

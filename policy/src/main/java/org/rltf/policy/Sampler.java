@@ -20,14 +20,14 @@ import java.util.SplittableRandom;
  * batch so later steps do less work.
  */
 final class Sampler {
-    private final GptModel model;
+    private final CausalLm model;
     private final Tokenizer tokenizer;
     private final int vocab;
 
-    Sampler(GptModel model, Tokenizer tokenizer) {
+    Sampler(CausalLm model, Tokenizer tokenizer) {
         this.model = model;
         this.tokenizer = tokenizer;
-        this.vocab = model.config.vocabSize();
+        this.vocab = model.config().vocabSize();
     }
 
     /** Per-row state; {@code index} is the row's position in the current (compacted) batch. */
@@ -51,7 +51,7 @@ final class Sampler {
 
     List<Completion> sample(NDManager parent, List<int[]> prompts, SamplingParams params, Set<Integer> suppressed) {
         if (prompts.isEmpty()) return List.of();
-        int context = model.config.context();
+        int context = model.config().context();
         if (params.maxNewTokens() >= context) {
             throw new IllegalArgumentException("maxNewTokens " + params.maxNewTokens() + " leaves no room for a prompt in a context of " + context);
         }
@@ -78,9 +78,9 @@ final class Sampler {
         List<Row> active = new ArrayList<>(rows);
 
         try (Ops.AutoCloseableGrad g = Ops.grad(false); NDManager sm = parent.newSubManager()) {
-            KvCache cache = new KvCache(sm, model.config, n, capacity);
+            KvCache cache = model.newCache(sm, n, capacity);
             float[] pm = new float[n * capacity];
-            for (int i = 0; i < n; i++) Arrays.fill(pm, i * capacity, i * capacity + rows.get(i).pad, GptModel.MASKED);
+            for (int i = 0; i < n; i++) Arrays.fill(pm, i * capacity, i * capacity + rows.get(i).pad, CausalMask.MASKED);
             NDArray padMask = sm.create(pm, new Shape(n, 1, 1, capacity));
 
             float[] logp;

@@ -20,9 +20,5 @@ public record SamplingParams(float temperature, float topP, int maxNewTokens, Li
         for (String s : stopStrings) if (s.isEmpty()) throw new IllegalArgumentException("stop strings must not be empty");
     }
 
-    public static SamplingParams greedy(int maxNewTokens) {
-        return new SamplingParams(0f, 1f, maxNewTokens, List.of(), 0L);
-    }
-
     public boolean isGreedy() { return temperature == 0f; }
 }

@@ -36,10 +36,6 @@ public final class Sft {
             if (batchSize < 1) throw new IllegalArgumentException("batchSize must be >= 1, got " + batchSize);
             if (microBatchSize < 1) throw new IllegalArgumentException("microBatchSize must be >= 1, got " + microBatchSize);
         }
-
-        public static Options of(int steps, int batchSize, double lr, long seed) {
-            return new Options(steps, batchSize, batchSize, TrainerConfig.defaults().withLr(lr).withWarmupSteps(Math.min(100, steps / 10)).withSeed(seed), seed, 0);
-        }
     }
 
     /** Mean per-token loss of each step, and totals. */

@@ -1,8 +1,6 @@
 package org.rltf.policy;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
@@ -51,33 +49,4 @@ public interface Tokenizer extends AutoCloseable {
         return HfTokenizer.load(tokenizerJson, eosToken);
     }
 
-    /** Rebuilds the tokenizer a checkpoint directory records (kind from its config.json). */
-    static Tokenizer forCheckpoint(String kind, Path dir) {
-        switch (kind) {
-            case ByteTokenizer.KIND:
-                return bytes();
-            case HfTokenizer.KIND:
-                Path file = dir.resolve(HfTokenizer.FILE_NAME);
-                if (!Files.isRegularFile(file)) {
-                    throw new CheckpointException("checkpoint " + dir + " records tokenizer kind huggingface but has no " + HfTokenizer.FILE_NAME);
-                }
-                Path side = dir.resolve(HfTokenizer.CONFIG_FILE_NAME);
-                try {
-                    return HfTokenizer.load(file, Files.isRegularFile(side) ? HfTokenizer.eosTokenFrom(Files.readAllBytes(side)) : null);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            default:
-                throw new CheckpointException("checkpoint " + dir + ": unknown tokenizer kind '" + kind + "'");
-        }
-    }
-
-    /** Unchecked variant of {@link #writeTo(Path)}. */
-    default void writeToUnchecked(Path dir) {
-        try {
-            writeTo(dir);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
 }

@@ -23,14 +23,6 @@ public record TrainerConfig(double lr, double weightDecay, double beta1, double 
         return new TrainerConfig(3e-4, 0.1, 0.9, 0.95, 1e-8, 100, 1.0, 0L);
     }
 
-    public TrainerConfig withLr(double newLr) { return new TrainerConfig(newLr, weightDecay, beta1, beta2, eps, warmupSteps, gradClip, seed); }
-
-    public TrainerConfig withWarmupSteps(int n) { return new TrainerConfig(lr, weightDecay, beta1, beta2, eps, n, gradClip, seed); }
-
-    public TrainerConfig withSeed(long s) { return new TrainerConfig(lr, weightDecay, beta1, beta2, eps, warmupSteps, gradClip, s); }
-
-    public TrainerConfig withWeightDecay(double wd) { return new TrainerConfig(lr, wd, beta1, beta2, eps, warmupSteps, gradClip, seed); }
-
     /** Learning rate of optimizer step {@code step} (1-based): linear warm-up, then constant. */
     public double lrAt(long step) {
         if (warmupSteps == 0 || step >= warmupSteps) return lr;

@@ -3,35 +3,29 @@ package org.rltf.policy;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 
-/**
- * nanoGPT's {@code Block}, pre-norm: x = x + attn(norm_1(x)); x = x + mlp(norm_2(x)). The norms are
- * LayerNorm (GPT-2; weight and bias) or RMSNorm (Llama; weight only, bias null).
- */
+/** nanoGPT's {@code Block}, pre-norm: x = x + attn(ln_1(x)); x = x + mlp(ln_2(x)). */
 final class TransformerBlock {
-    final NDArray ln1Weight;
-    final NDArray ln1Bias;
+    final NDArray ln1Weight; // [C]
+    final NDArray ln1Bias;   // [C]
     final CausalSelfAttention attn;
-    final NDArray ln2Weight;
-    final NDArray ln2Bias;
+    final NDArray ln2Weight; // [C]
+    final NDArray ln2Bias;   // [C]
     final Mlp mlp;
-    private final double rmsEps; // used only when the norms have no bias (Llama)
 
-    TransformerBlock(NDArray ln1Weight, NDArray ln1Bias, CausalSelfAttention attn, NDArray ln2Weight, NDArray ln2Bias, Mlp mlp, double rmsEps) {
-        this.ln1Weight = ln1Weight;
-        this.ln1Bias = ln1Bias;
-        this.attn = attn;
-        this.ln2Weight = ln2Weight;
-        this.ln2Bias = ln2Bias;
-        this.mlp = mlp;
-        this.rmsEps = rmsEps;
+    /** @param prefix this block's parameter names' prefix, {@code transformer.h.<i>.} */
+    TransformerBlock(Parameters p, String prefix, ModelConfig config) {
+        ln1Weight = p.get(prefix + "ln_1.weight");
+        ln1Bias = p.get(prefix + "ln_1.bias");
+        attn = new CausalSelfAttention(p.get(prefix + "attn.c_attn.weight"), p.get(prefix + "attn.c_attn.bias"),
+                p.get(prefix + "attn.c_proj.weight"), p.get(prefix + "attn.c_proj.bias"), config.heads(), config.headDim());
+        ln2Weight = p.get(prefix + "ln_2.weight");
+        ln2Bias = p.get(prefix + "ln_2.bias");
+        mlp = new Mlp(p.get(prefix + "mlp.c_fc.weight"), p.get(prefix + "mlp.c_fc.bias"), p.get(prefix + "mlp.c_proj.weight"), p.get(prefix + "mlp.c_proj.bias"));
     }
 
-    NDArray forward(NDArray x, NDArray mask, NDArray scale, NDArray[] rope, KvCache cache, int layer, int start, NDManager step) {
-        x = x.add(attn.forward(norm(x, ln1Weight, ln1Bias), mask, scale, rope, cache, layer, start, step));
-        return x.add(mlp.forward(norm(x, ln2Weight, ln2Bias)));
-    }
-
-    private NDArray norm(NDArray x, NDArray weight, NDArray bias) {
-        return bias == null ? Ops.rmsNorm(x, weight, rmsEps) : Ops.layerNorm(x, weight, bias);
+    /** x [B, T, C] to [B, T, C]; see {@link CausalSelfAttention#forward} for the rest. */
+    NDArray forward(NDArray x, NDArray mask, NDArray scale, KvCache cache, int layer, int start, NDManager step) {
+        x = x.add(attn.forward(Ops.layerNorm(x, ln1Weight, ln1Bias), mask, scale, cache, layer, start, step));
+        return x.add(mlp.forward(Ops.layerNorm(x, ln2Weight, ln2Bias)));
     }
 }

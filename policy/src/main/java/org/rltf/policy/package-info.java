@@ -6,11 +6,14 @@
  * <ul>
  *   <li>{@link org.rltf.policy.Tokenizer}: byte-level, or a Hugging Face tokenizer.json; decoding
  *       gives per-token character offsets (for mapping an error line to tokens).</li>
- *   <li>The model, nanoGPT's GPT-2: {@code GptModel} (embeddings, blocks, tied head),
- *       {@code TransformerBlock}, {@code CausalSelfAttention}, {@code Mlp}, with {@code Ops} the
- *       fused libtorch calls they use and {@code KvCache} the decoding cache. The same classes
- *       also run the Llama variant ({@link org.rltf.policy.ModelConfig#llama()}: RMSNorm, rotary
- *       positions, SwiGLU, no biases, grouped-query attention, tied or separate head).</li>
+ *   <li>The models, one file set per architecture behind {@code CausalLm} (what the policy,
+ *       sampler and trainer use), chosen by {@link org.rltf.policy.ModelConfig#arch()}:
+ *       nanoGPT's GPT-2, {@code GptModel} (embeddings, blocks, tied head), {@code TransformerBlock},
+ *       {@code CausalSelfAttention}, {@code Mlp}; and Llama ({@link org.rltf.policy.LlamaConfig}),
+ *       {@code LlamaModel}, {@code LlamaBlock}, {@code LlamaAttention} (grouped-query, rotary
+ *       positions from {@code Rope}), {@code SwiGluMlp}. Shared: {@code Ops}, the fused libtorch calls
+ *       they use; {@code Parameters}, the named parameter set; {@code CausalMask}; and
+ *       {@code KvCache}, the decoding cache.</li>
  *   <li>{@link org.rltf.policy.Policy}: create / load / save / switch weights, and batched sampling
  *       ({@code Sampler}) returning {@link org.rltf.policy.Completion}s with token log-probs.</li>
  *   <li>{@link org.rltf.policy.PolicyTrainer}: weighted log-likelihood, gradient accumulation,

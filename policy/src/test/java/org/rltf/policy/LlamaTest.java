@@ -19,7 +19,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 /**
- * The Llama variant: weights written under Hugging Face LlamaForCausalLM's names are imported and
+ * Llama ({@link LlamaModel}): weights written under Hugging Face LlamaForCausalLM's names are imported and
  * checked against a slow, per-position reference of the Llama forward pass in plain Java double
  * maths (RMSNorm, rotary embeddings in the rotate_half convention, grouped-query attention,
  * SwiGLU), then sampled with the KV cache, saved and reloaded, and trained.
@@ -39,11 +39,15 @@ class LlamaTest {
         return ModelConfig.fromHuggingFaceLlama(hfConfig(tied), ByteTokenizer.KIND);
     }
 
+    static LlamaConfig llama(ModelConfig c) {
+        return (LlamaConfig) c.arch();
+    }
+
     /** Random weights in HF names; norm gains away from 1 so a wrong norm shows up. */
     static LinkedHashMap<String, Safetensors.Tensor> randomHfWeights(ModelConfig c, long seed) {
         Random rng = new Random(seed);
         LinkedHashMap<String, Safetensors.Tensor> w = new LinkedHashMap<>();
-        for (Map.Entry<String, long[]> e : GptModel.parameterShapes(c).entrySet()) {
+        for (Map.Entry<String, long[]> e : CausalLm.parameterShapes(c).entrySet()) {
             long[] shape = e.getValue();
             float[] data = new float[(int) Arrays.stream(shape).reduce(1, (a, b) -> a * b)];
             boolean norm = e.getKey().contains("norm");
@@ -66,14 +70,14 @@ class LlamaTest {
     void configParsesAndRoundTrips() {
         ModelConfig c = config(false);
         assertThat(c.architecture()).isEqualTo("llama");
-        assertThat(c.kvHeads()).isEqualTo(2);
-        assertThat(c.llama()).isEqualTo(new ModelConfig.Llama(2, 48, 1e-5, 500.0, false));
+        assertThat(llama(c).kvHeads()).isEqualTo(2);
+        assertThat(c.arch()).isEqualTo(new LlamaConfig(2, 48, 1e-5, 500.0, false));
         assertThat(ModelConfig.fromJson(c.toJson())).isEqualTo(c);
         assertThat(ModelConfig.fromJson(config(true).toJson())).isEqualTo(config(true));
         // defaults: no GQA, eps 1e-6, theta 10000, untied
         ModelConfig d = ModelConfig.fromHuggingFaceLlama("{\"hidden_size\":32,\"intermediate_size\":64,\"num_hidden_layers\":1,"
                 + "\"num_attention_heads\":4,\"max_position_embeddings\":16,\"vocab_size\":300}", "huggingface");
-        assertThat(d.llama()).isEqualTo(new ModelConfig.Llama(4, 64, 1e-6, 10000.0, false));
+        assertThat(d.arch()).isEqualTo(new LlamaConfig(4, 64, 1e-6, 10000.0, false));
         // a config.json written before the architecture field existed is GPT-2
         ModelConfig old = ModelConfig.fromJson("{\"layers\":2,\"width\":32,\"heads\":2,\"context\":64,\"vocabSize\":257,\"tokenizerKind\":\"bytes\"}");
         assertThat(old).isEqualTo(TestModels.micro());
@@ -84,8 +88,11 @@ class LlamaTest {
         assertThatThrownBy(() -> ModelConfig.fromHuggingFaceLlama(hfConfig(false).replace("\"rope_scaling\":null", "\"rope_scaling\":{\"type\":\"linear\"}"), "bytes"))
                 .hasMessageContaining("rope_scaling");
         assertThatThrownBy(() -> ModelConfig.fromJson(c.toJson().replace("\"ropeTheta\"", "\"x\""))).hasMessageContaining("ropeTheta");
-        assertThat(c.parameterCount()).isEqualTo(GptModel.parameterShapes(c).values().stream()
+        assertThat(c.parameterCount()).isEqualTo(CausalLm.parameterShapes(c).values().stream()
                 .mapToLong(s -> Arrays.stream(s).reduce(1, (a, b) -> a * b)).sum());
+        // by hand: embedding and lm_head 2 x 257 x 32 = 16448; per layer two norms 64, q and o 2 x 32 x 32 = 2048,
+        // k and v 2 x 16 x 32 = 1024, gate, up and down 3 x 48 x 32 = 4608, so 7744, x 2 layers = 15488; final norm 32
+        assertThat(c.parameterCount()).isEqualTo(16448 + 15488 + 32);
         assertThat(config(true).parameterCount()).isEqualTo(c.parameterCount() - 257 * 32);
     }
 
@@ -97,7 +104,7 @@ class LlamaTest {
             Map<String, Safetensors.Tensor> w = randomHfWeights(c, tied ? 11 : 12);
             float[][] expected = reference(c, w, ids);
             try (Policy p = imported(tmp, tied, tied ? 11 : 12)) {
-                float[][] got = p.logits(ids);
+                float[][] got = TestModels.logits(p, ids);
                 assertThat(got).hasNumberOfRows(ids.length);
                 for (int t = 0; t < ids.length; t++) {
                     for (int v = 0; v < c.vocabSize(); v++) {
@@ -122,7 +129,7 @@ class LlamaTest {
         Path tiedFile = tmp.resolve("tied.safetensors");
         Safetensors.write(tiedFile, w, Map.of());
         try (Policy p = Policy.importLlama(tiedFile, config(true), Tokenizer.bytes(), Device.cpu())) {
-            assertThat(p.config().llama().tiedHead()).isTrue();
+            assertThat(llama(p.config()).tiedHead()).isTrue();
         }
         assertThatThrownBy(() -> Policy.importGpt2(tiedFile, TestModels.micro(), Tokenizer.bytes(), Device.cpu()))
                 .hasMessageContaining("importLlama");
@@ -140,7 +147,7 @@ class LlamaTest {
             int[] long1 = new int[70]; // longer than context - maxNewTokens: left-truncated
             for (int i = 0; i < long1.length; i++) long1[i] = 'a' + i % 26;
             List<int[]> prompts = List.of(tok.encode("def f(x):"), tok.encode("a"), new int[0], tok.encode("print('hi')"), long1);
-            for (SamplingParams params : List.of(new SamplingParams(1f, 0.9f, 20, List.of(), 11), SamplingParams.greedy(20))) {
+            for (SamplingParams params : List.of(new SamplingParams(1f, 0.9f, 20, List.of(), 11), TestModels.greedy(20))) {
                 List<Completion> got = p.sample(prompts, params);
                 for (int i = 0; i < prompts.size(); i++) {
                     int[] ref = referenceSample(p, prompts.get(i), params, params.seed() + i);
@@ -170,7 +177,7 @@ class LlamaTest {
             Path dir = tmp.resolve("ckpt-" + tied);
             float[][] before;
             try (Policy p = imported(tmp, tied, 21)) {
-                before = p.logits(ids);
+                before = TestModels.logits(p, ids);
                 p.save(dir);
             }
             assertThat(Files.readString(dir.resolve(Checkpoints.CONFIG))).contains("\"architecture\" : \"llama\"");
@@ -180,11 +187,11 @@ class LlamaTest {
             assertThat(saved.get("model.layers.0.self_attn.k_proj.weight").shape()).containsExactly(16, 32);
             try (Policy q = Policy.load(dir)) {
                 assertThat(q.config()).isEqualTo(config(tied));
-                float[][] after = q.logits(ids);
+                float[][] after = TestModels.logits(q, ids);
                 for (int t = 0; t < ids.length; t++) assertThat(after[t]).containsExactly(before[t]);
                 // a GPT-2 policy refuses a llama checkpoint's weights
                 try (Policy g = TestModels.microPolicy(1)) {
-                    assertThatThrownBy(() -> g.loadWeights(dir)).isInstanceOf(CheckpointException.class).hasMessageContaining("different model");
+                    assertThatThrownBy(() -> g.loadWeights(dir, null)).isInstanceOf(CheckpointException.class).hasMessageContaining("different model");
                 }
             }
         }
@@ -204,7 +211,7 @@ class LlamaTest {
             // the trained llama checkpoint resumes with the same logits
             p.save(tmp.resolve("trained"));
             try (Policy q = Policy.load(tmp.resolve("trained"))) {
-                assertThat(q.logits(new int[] {5, 6, 7})[2]).containsExactly(p.logits(new int[] {5, 6, 7})[2]);
+                assertThat(TestModels.logits(q, new int[] {5, 6, 7})[2]).containsExactly(TestModels.logits(p, new int[] {5, 6, 7})[2]);
             }
         }
     }
@@ -215,10 +222,10 @@ class LlamaTest {
     static float[][] reference(ModelConfig c, Map<String, Safetensors.Tensor> w, int[] ids) {
         int cw = c.width();
         int h = c.heads();
-        int kvh = c.kvHeads();
+        int kvh = llama(c).kvHeads();
         int d = c.headDim();
-        int inter = c.llama().intermediateSize();
-        double eps = c.llama().rmsEps();
+        int inter = llama(c).intermediateSize();
+        double eps = llama(c).rmsEps();
         int n = ids.length;
         double[][] x = new double[n][];
         for (int t = 0; t < n; t++) x[t] = row(w.get("model.embed_tokens.weight"), ids[t], cw);
@@ -229,8 +236,8 @@ class LlamaTest {
             double[][] queries = new double[n][];
             for (int t = 0; t < n; t++) {
                 double[] hn = rms(x[t], w.get(p + "input_layernorm.weight").data(), eps);
-                queries[t] = rope(matvec(w.get(p + "self_attn.q_proj.weight"), hn), h, d, t, c.llama().ropeTheta());
-                keys[t] = rope(matvec(w.get(p + "self_attn.k_proj.weight"), hn), kvh, d, t, c.llama().ropeTheta());
+                queries[t] = rope(matvec(w.get(p + "self_attn.q_proj.weight"), hn), h, d, t, llama(c).ropeTheta());
+                keys[t] = rope(matvec(w.get(p + "self_attn.k_proj.weight"), hn), kvh, d, t, llama(c).ropeTheta());
                 values[t] = matvec(w.get(p + "self_attn.v_proj.weight"), hn);
             }
             for (int t = 0; t < n; t++) {
@@ -260,7 +267,7 @@ class LlamaTest {
                 for (int i = 0; i < cw; i++) x[t][i] += down[i];
             }
         }
-        Safetensors.Tensor head = c.llama().tiedHead() ? w.get("model.embed_tokens.weight") : w.get("lm_head.weight");
+        Safetensors.Tensor head = llama(c).tiedHead() ? w.get("model.embed_tokens.weight") : w.get("lm_head.weight");
         float[][] out = new float[n][];
         for (int t = 0; t < n; t++) {
             double[] logits = matvec(head, rms(x[t], w.get("model.norm.weight").data(), eps));
@@ -328,7 +335,7 @@ class LlamaTest {
         SplittableRandom rng = new SplittableRandom(seed);
         int[] tokens = new int[params.maxNewTokens()];
         for (int t = 0; t < params.maxNewTokens(); t++) {
-            float[] logp = logSoftmax(p.logits(ids)[ids.length - 1]);
+            float[] logp = logSoftmax(TestModels.logits(p, ids)[ids.length - 1]);
             int tok = Sampler.choose(logp, 0, allowed, params, rng);
             tokens[t] = tok;
             ids = Arrays.copyOf(ids, ids.length + 1);
@@ -342,7 +349,7 @@ class LlamaTest {
         int[] ids = promptIds(p, prompt, params);
         int[] all = Arrays.copyOf(ids, ids.length + tokens.length);
         System.arraycopy(tokens, 0, all, ids.length, tokens.length);
-        float[][] logits = p.logits(Arrays.copyOf(all, all.length - 1));
+        float[][] logits = TestModels.logits(p, Arrays.copyOf(all, all.length - 1));
         float[] out = new float[tokens.length];
         for (int k = 0; k < tokens.length; k++) out[k] = logSoftmax(logits[ids.length - 1 + k])[tokens[k]];
         return out;

@@ -36,7 +36,7 @@ class SamplingTest {
     @Test
     void kvCacheSamplingEqualsFullRecomputation() {
         for (SamplingParams params : List.of(new SamplingParams(1f, 0.9f, 24, List.of(), 11), new SamplingParams(0.7f, 1f, 24, List.of(), 5),
-                SamplingParams.greedy(24))) {
+                TestModels.greedy(24))) {
             List<int[]> prompts = prompts();
             List<Completion> got = policy.sample(prompts, params);
             for (int i = 0; i < prompts.size(); i++) {
@@ -82,7 +82,7 @@ class SamplingTest {
     @Test
     void stopStringCutsTextAndTokens() {
         int[] prompt = policy.tokenizer().encode("x = ");
-        Completion free = policy.sample(List.of(prompt), SamplingParams.greedy(30)).get(0);
+        Completion free = policy.sample(List.of(prompt), TestModels.greedy(30)).get(0);
         String stop = free.text().substring(10, 12);
         int cut = free.text().indexOf(stop);
         Completion stopped = policy.sample(List.of(prompt), new SamplingParams(0f, 1f, 30, List.of("\u0001never", stop), 0)).get(0);
@@ -135,7 +135,7 @@ class SamplingTest {
         int[] tokens = new int[p.maxNewTokens()];
         float[] lps = new float[p.maxNewTokens()];
         for (int t = 0; t < p.maxNewTokens(); t++) {
-            float[][] logits = policy.logits(ids);
+            float[][] logits = TestModels.logits(policy, ids);
             float[] last = logits[logits.length - 1];
             double max = Double.NEGATIVE_INFINITY;
             for (float x : last) max = Math.max(max, x);

@@ -108,7 +108,7 @@ class TorchReferenceTest {
             String out = proc.output();
             assertThat(proc.exit()).as(out).isZero();
             JsonNode ref = json.readTree(out.strip().lines().reduce((a, b) -> b).orElseThrow());
-            float[][] logits = p.logits(ids);
+            float[][] logits = TestModels.logits(p, ids);
             assertThat(ref.size()).isEqualTo(ids.length);
             for (int t = 0; t < ids.length; t++) {
                 for (int v = 0; v < logits[t].length; v++) assertThat(logits[t][v]).isCloseTo((float) ref.get(t).get(v).asDouble(), within(2e-4f));
@@ -125,7 +125,7 @@ class TorchReferenceTest {
         try (Policy p = TestModels.microPolicy(8)) {
             // a few steps of training so the weights are not at their symmetric initial values
             Sft.run(java.util.List.of(new SftExample("x", "# hi\n", "print('hi')\n")), p,
-                    new Sft.Options(5, 1, 1, TrainerConfig.defaults().withWarmupSteps(0).withLr(1e-2), 1, 0));
+                    new Sft.Options(5, 1, 1, TestModels.noWarmup(1e-2), 1, 0));
             Path dir = p.save(tmp.resolve("ckpt")).dir();
             Path script = tmp.resolve("ref.py");
             Files.writeString(script, SCRIPT);
@@ -135,7 +135,7 @@ class TorchReferenceTest {
             String out = proc.output();
             assertThat(proc.exit()).as(out).isZero();
             JsonNode ref = json.readTree(out.strip().lines().reduce((a, b) -> b).orElseThrow());
-            float[][] logits = p.logits(ids);
+            float[][] logits = TestModels.logits(p, ids);
             assertThat(ref.size()).isEqualTo(ids.length);
             for (int t = 0; t < ids.length; t++) {
                 for (int v = 0; v < logits[t].length; v++) assertThat(logits[t][v]).isCloseTo((float) ref.get(t).get(v).asDouble(), within(2e-4f));

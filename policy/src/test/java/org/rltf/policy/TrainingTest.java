@@ -45,7 +45,7 @@ class TrainingTest {
             assertThat(r.losses().get(0)).isGreaterThan(4.0);
             assertThat(r.finalLoss()).isLessThan(0.01);
             for (SftExample e : EXAMPLES) {
-                Completion c = p.sampleText(List.of(e.prompt()), SamplingParams.greedy(50)).get(0);
+                Completion c = p.sample(List.of(p.tokenizer().encode(e.prompt())), TestModels.greedy(50)).get(0);
                 assertThat(c.text()).isEqualTo(e.completion());
                 assertThat(c.finishReason()).isEqualTo(Completion.EOS);
                 assertThat(c.tokenIds()[c.tokenIds().length - 1]).isEqualTo(p.tokenizer().eosId());
@@ -82,16 +82,16 @@ class TrainingTest {
         float[][] joint;
         double lossSplit;
         double lossJoint;
-        TrainerConfig tc = TrainerConfig.defaults().withWarmupSteps(0).withLr(1e-2);
+        TrainerConfig tc = TestModels.noWarmup(1e-2);
         try (Policy p = TestModels.microPolicy(4); PolicyTrainer t = new PolicyTrainer(p, tc)) {
             lossSplit = t.accumulate(List.of(a)) + t.accumulate(List.of(b));
             t.step();
-            split = p.logits(new int[] {1, 2, 3, 4});
+            split = TestModels.logits(p, new int[] {1, 2, 3, 4});
         }
         try (Policy p = TestModels.microPolicy(4); PolicyTrainer t = new PolicyTrainer(p, tc)) {
             lossJoint = t.accumulate(List.of(a, b));
             t.step();
-            joint = p.logits(new int[] {1, 2, 3, 4});
+            joint = TestModels.logits(p, new int[] {1, 2, 3, 4});
         }
         assertThat(lossSplit).isCloseTo(lossJoint, within(1e-4));
         for (int i = 0; i < split.length; i++) for (int j = 0; j < split[i].length; j++) assertThat(split[i][j]).isCloseTo(joint[i][j], within(1e-4f));
