@@ -8,11 +8,16 @@ import org.rltf.events.Experience;
 import org.rltf.events.Feedback;
 import org.rltf.events.Outcome;
 import org.rltf.events.Sample;
+import org.rltf.schemas.InvalidEventException;
 
 /**
  * The rewards of RLTF-METHOD.md, sections 1-4, as pure functions of a sample, its feedback and a
  * {@link RewardConfig}. Nothing here reads a clock, a store or a random number: the same inputs always give the
  * same {@link Experience}, which is what lets a replay reproduce a run.
+ *
+ * <p>Input that cannot be rewarded (a SANDBOX_ERROR, feedback of another sample, per-token arrays that disagree,
+ * passed/total or an error span out of range) is the event's fault and raises {@link InvalidEventException}, which
+ * the buffer dead-letters; any other exception from here is a bug and stops the buffer.
  */
 public final class Rewards {
     private Rewards() {}
@@ -26,7 +31,7 @@ public final class Rewards {
 
     /**
      * Coarse reward of {@code outcome}. SANDBOX_ERROR is the grader's own failure and never a reward
-     * ({@link IllegalArgumentException}).
+     * ({@link InvalidEventException}).
      */
     public static float coarse(Outcome outcome, RewardConfig config) {
         Objects.requireNonNull(outcome, "outcome");
@@ -35,7 +40,7 @@ public final class Rewards {
             case FAILURE -> config.failure();
             case RUNTIME_ERROR -> config.runtimeError();
             case SYNTAX_ERROR -> config.syntaxError();
-            case SANDBOX_ERROR -> throw new IllegalArgumentException(
+            case SANDBOX_ERROR -> throw new InvalidEventException(
                     "SANDBOX_ERROR is a grader failure, never a reward: the sample must be retried or dropped");
         };
     }
@@ -53,7 +58,7 @@ public final class Rewards {
      */
     public static float adaptive(int passed, int total, RewardConfig config) {
         if (total <= 0 || passed < 0 || passed > total)
-            throw new IllegalArgumentException("Adaptive reward needs 0 <= passed <= total and total > 0, got passed="
+            throw new InvalidEventException("Adaptive reward needs 0 <= passed <= total and total > 0, got passed="
                     + passed + " total=" + total);
         double failure = config.failure();
         double pass = config.pass();
@@ -90,10 +95,10 @@ public final class Rewards {
     /** S..E of the tokens [starts[i], ends[i]) that overlap the character range [from, to). */
     public static TokenSpan span(List<Integer> starts, List<Integer> ends, int from, int to) {
         if (starts.size() != ends.size())
-            throw new IllegalArgumentException("token_starts has " + starts.size() + " entries but token_ends has "
+            throw new InvalidEventException("token_starts has " + starts.size() + " entries but token_ends has "
                     + ends.size());
         if (from < 0 || to < from)
-            throw new IllegalArgumentException("Error span must satisfy 0 <= start <= end, got " + from + ".." + to);
+            throw new InvalidEventException("Error span must satisfy 0 <= start <= end, got " + from + ".." + to);
         int first = -1;
         int last = -1;
         for (int t = 0; t < starts.size(); t++) {
@@ -134,7 +139,7 @@ public final class Rewards {
     public static float alpha(int completionTokens, TokenSpan span, RewardConfig config) {
         if (span.isNone() || RewardConfig.ALPHA_ONE.equals(config.alphaMode())) return 1f;
         if (span.end() >= completionTokens)
-            throw new IllegalArgumentException("Token span " + span + " is outside a completion of " + completionTokens
+            throw new InvalidEventException("Token span " + span + " is outside a completion of " + completionTokens
                     + " tokens");
         return (float) completionTokens / span.length();
     }
@@ -143,22 +148,30 @@ public final class Rewards {
 
     /**
      * The rewarded experience of a graded sample, with baseline {@code baseline} already decided by the caller
-     * (the topology: greedy, group mean or 0). Throws {@link IllegalArgumentException} for SANDBOX_ERROR (never a
-     * reward), for feedback of another sample, and for a sample whose per-token arrays disagree in length.
+     * (the topology: greedy, group mean or 0). Throws {@link InvalidEventException} for SANDBOX_ERROR (never a
+     * reward), for feedback of another sample, for passed/total out of range, and for a sample whose per-token
+     * arrays disagree in length.
      */
     public static Experience experience(Sample sample, Feedback feedback, float baseline, RewardConfig config) {
         validate(sample);
         if (feedback.getOutcome() == Outcome.SANDBOX_ERROR)
-            throw new IllegalArgumentException("Feedback of sample '" + feedback.getSampleId()
+            throw new InvalidEventException("Feedback of sample '" + feedback.getSampleId()
                     + "' is SANDBOX_ERROR: a grader failure is never a reward");
         if (!sample.getSampleId().equals(feedback.getSampleId()))
-            throw new IllegalArgumentException("Feedback is for sample '" + feedback.getSampleId() + "', not '"
+            throw new InvalidEventException("Feedback is for sample '" + feedback.getSampleId() + "', not '"
                     + sample.getSampleId() + "'");
+        if (sample.getPolicyVersion() < 0)
+            throw new InvalidEventException("Sample '" + sample.getSampleId() + "' has policy_version "
+                    + sample.getPolicyVersion() + "; versions start at 0");
+        // The caller computed the baseline: a non-finite one is a bug, not bad data.
         if (!Float.isFinite(baseline)) throw new IllegalArgumentException("Baseline must be finite, got " + baseline);
 
         Outcome outcome = feedback.getOutcome();
         int passed = feedback.getPassed();
         int total = feedback.getTotal();
+        if (passed < 0 || passed > total)
+            throw new InvalidEventException("Feedback of sample '" + feedback.getSampleId() + "' has passed=" + passed
+                    + " of total=" + total + ": needs 0 <= passed <= total");
         int tokens = sample.getTokenIds().size();
         TokenSpan span = fineSpan(sample, feedback, config);
         return Experience.newBuilder()
@@ -213,7 +226,7 @@ public final class Rewards {
         int tokens = sample.getTokenIds().size();
         if (sample.getTokenStarts().size() != tokens || sample.getTokenEnds().size() != tokens
                 || sample.getLogProbs().size() != tokens)
-            throw new IllegalArgumentException("Sample '" + sample.getSampleId() + "' has " + tokens
+            throw new InvalidEventException("Sample '" + sample.getSampleId() + "' has " + tokens
                     + " token_ids but " + sample.getTokenStarts().size() + " token_starts, "
                     + sample.getTokenEnds().size() + " token_ends and " + sample.getLogProbs().size() + " log_probs");
     }

@@ -35,6 +35,7 @@ import org.rltf.events.Experience;
 import org.rltf.events.Feedback;
 import org.rltf.events.Outcome;
 import org.rltf.events.Sample;
+import org.rltf.schemas.InvalidEventException;
 import org.rltf.schemas.Topics;
 import org.rltf.schemas.serde.AvroSerdes;
 
@@ -128,7 +129,7 @@ class OnlineBufferBrokerTest {
             assertThat(StandardCharsets.UTF_8.decode(garbage.getValue()).toString()).isEqualTo("not an avro record");
             DeadLetter unrewardable = dead.get("p@v0/0/5");
             assertThat(unrewardable.getReason()).contains("token_ends");
-            assertThat(unrewardable.getErrorClass()).isEqualTo(IllegalArgumentException.class.getName());
+            assertThat(unrewardable.getErrorClass()).isEqualTo(InvalidEventException.class.getName());
             assertThat(online.state()).isEqualTo(KafkaStreams.State.RUNNING);
         }
     }

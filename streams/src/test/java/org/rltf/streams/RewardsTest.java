@@ -15,6 +15,7 @@ import org.rltf.events.ErrorCategory;
 import org.rltf.events.Experience;
 import org.rltf.events.Outcome;
 import org.rltf.events.Sample;
+import org.rltf.schemas.InvalidEventException;
 
 /** RLTF-METHOD.md sections 1-4 against values worked out by hand. */
 class RewardsTest {
@@ -36,7 +37,7 @@ class RewardsTest {
         assertThat(Rewards.coarse(Outcome.RUNTIME_ERROR)).isEqualTo(-0.6f);
         assertThat(Rewards.coarse(Outcome.SYNTAX_ERROR)).isEqualTo(-1.0f);
         assertThatThrownBy(() -> Rewards.coarse(Outcome.SANDBOX_ERROR))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("never a reward");
+                .isInstanceOf(InvalidEventException.class).hasMessageContaining("never a reward");
     }
 
     @Test
@@ -45,8 +46,8 @@ class RewardsTest {
         assertThat(Rewards.adaptive(1, 4)).isCloseTo(0.025f, within(EPS));
         assertThat(Rewards.adaptive(3, 4)).isCloseTo(0.675f, within(EPS));
         assertThat(Rewards.adaptive(2, 3)).isCloseTo(-0.3f + 1.3f * 2 / 3, within(EPS)); // 0.56667
-        assertThatThrownBy(() -> Rewards.adaptive(1, 0)).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> Rewards.adaptive(5, 4)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> Rewards.adaptive(1, 0)).isInstanceOf(InvalidEventException.class);
+        assertThatThrownBy(() -> Rewards.adaptive(5, 4)).isInstanceOf(InvalidEventException.class);
     }
 
     @Test
@@ -192,15 +193,26 @@ class RewardsTest {
     @Test
     void rejectsSandboxErrorsAndInconsistentInput() {
         assertThatThrownBy(() -> Rewards.experience(PROGRAM, feedback(PROGRAM, Outcome.SANDBOX_ERROR, 0, 0), 0f, PAPER))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("SANDBOX_ERROR");
+                .isInstanceOf(InvalidEventException.class).hasMessageContaining("SANDBOX_ERROR");
         Sample other = sample("r", "other", "p", 3, false, 2);
         assertThatThrownBy(() -> Rewards.experience(PROGRAM, feedback(other, Outcome.PASS, 1, 1), 0f, PAPER))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not 's1'");
+                .isInstanceOf(InvalidEventException.class).hasMessageContaining("not 's1'");
         Sample broken = Sample.newBuilder(PROGRAM).setTokenEnds(List.of(1, 2)).build();
         assertThatThrownBy(() -> Rewards.experience(broken, feedback(broken, Outcome.PASS, 1, 1), 0f, PAPER))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("token_ends");
+                .isInstanceOf(InvalidEventException.class).hasMessageContaining("token_ends");
         assertThatThrownBy(() -> Rewards.experience(PROGRAM, feedback(PROGRAM, Outcome.FAILURE, 0, 0), 0f, PAPER))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("total");
+                .isInstanceOf(InvalidEventException.class).hasMessageContaining("total");
+        assertThatThrownBy(() -> Rewards.experience(PROGRAM, feedback(PROGRAM, Outcome.PASS, 5, 4), 0f, PAPER))
+                .isInstanceOf(InvalidEventException.class).hasMessageContaining("passed=5");
+        assertThatThrownBy(() -> Rewards.experience(PROGRAM, feedback(PROGRAM, Outcome.RUNTIME_ERROR, 0, 4,
+                ErrorCategory.U_LINE, 12, 3), 0f, PAPER))
+                .isInstanceOf(InvalidEventException.class).hasMessageContaining("Error span");
+        Sample unversioned = Sample.newBuilder(PROGRAM).setPolicyVersion(-1).build();
+        assertThatThrownBy(() -> Rewards.experience(unversioned, feedback(unversioned, Outcome.PASS, 1, 1), 0f, PAPER))
+                .isInstanceOf(InvalidEventException.class).hasMessageContaining("policy_version");
+        // A baseline is computed by the buffer, not read from an event: a non-finite one is a bug, not bad data.
+        assertThatThrownBy(() -> Rewards.experience(PROGRAM, feedback(PROGRAM, Outcome.PASS, 1, 1), Float.NaN, PAPER))
+                .isInstanceOf(IllegalArgumentException.class).isNotInstanceOf(InvalidEventException.class);
     }
 
     @Test
