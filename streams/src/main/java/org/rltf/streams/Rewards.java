@@ -133,15 +133,16 @@ public final class Rewards {
     }
 
     /**
-     * alpha: T / (E - S + 1) in the paper's mode (T = completion tokens), so that a short span weighs as much as
-     * the whole program; 1 in the released code's mode. 1 when no token is penalised (the value is then unused).
+     * alpha: min(T / (E - S + 1), reward.alpha.max) in the paper's mode (T = completion tokens), so that a short
+     * span weighs as much as the whole program, up to the cap; 1 in the released code's mode. 1 when no token is
+     * penalised (the value is then unused).
      */
     public static float alpha(int completionTokens, TokenSpan span, RewardConfig config) {
         if (span.isNone() || RewardConfig.ALPHA_ONE.equals(config.alphaMode())) return 1f;
         if (span.end() >= completionTokens)
             throw new InvalidEventException("Token span " + span + " is outside a completion of " + completionTokens
                     + " tokens");
-        return (float) completionTokens / span.length();
+        return Math.min((float) completionTokens / span.length(), config.alphaMax());
     }
 
     // ---- The Experience and section 4's advantages ------------------------------------------------------------

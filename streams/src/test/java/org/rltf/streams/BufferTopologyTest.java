@@ -115,6 +115,19 @@ class BufferTopologyTest {
     }
 
     @Test
+    void alphaIsCappedOnAShortErrorLine() {
+        start(Map.of(), Map.of(RewardConfig.BASELINE_CONFIG, "none", RewardConfig.ALPHA_MAX_CONFIG, 8));
+        // Character 3 of a 32-token program is one token: the paper's alpha would be 32 / 1 = 32.
+        Sample s = sample(RUN, "short-line", "p1", 0, false, 32);
+        graded(s, feedback(s, Outcome.SYNTAX_ERROR, 0, 3, ErrorCategory.U_LINE, 3, 4), 1_000, 1_000);
+        Experience e = experience.readValue();
+        assertThat(e.getFineStartToken()).isEqualTo(3);
+        assertThat(e.getFineEndToken()).isEqualTo(3);
+        assertThat(e.getAlpha()).isEqualTo(8f);
+        assertThat(Rewards.advantages(e)[3]).isCloseTo(-1f - 0.3f * 8, within(EPS)); // -3.4
+    }
+
+    @Test
     void feedbackOutsideTheJoinWindowDoesNotJoin() {
         start(Map.of(), Map.of(RewardConfig.BASELINE_CONFIG, "none"));
         Sample s = sample(RUN, "late", "p1", 0, false, 3);

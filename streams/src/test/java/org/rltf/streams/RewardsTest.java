@@ -120,6 +120,29 @@ class RewardsTest {
     }
 
     @Test
+    void paperAlphaIsCappedAtRewardAlphaMax() {
+        // One token (character 5) of a 40-token program: T / (E - S + 1) = 40, above the default cap of 10.
+        Sample s = sample("r", "long", "p", 0, false, 40);
+        var f = feedback(s, Outcome.RUNTIME_ERROR, 0, 4, ErrorCategory.U_LINE, 5, 6);
+        Experience capped = Rewards.experience(s, f, 0f, PAPER);
+        assertThat(capped.getFineStartToken()).isEqualTo(5);
+        assertThat(capped.getFineEndToken()).isEqualTo(5);
+        assertThat(PAPER.alphaMax()).isEqualTo(10f);
+        assertThat(capped.getAlpha()).isEqualTo(10f);
+        // -0.6 elsewhere, -0.6 - 0.3 * 10 = -3.6 on token 5.
+        assertThat(Rewards.advantages(capped)[5]).isCloseTo(-3.6f, within(EPS));
+        assertThat(Rewards.advantages(capped)[4]).isCloseTo(-0.6f, within(EPS));
+        // A higher cap lets the paper's value through; below the cap nothing changes (10 / 3 above).
+        RewardConfig high = new RewardConfig(Map.of(RewardConfig.ALPHA_MAX_CONFIG, 50));
+        assertThat(Rewards.experience(s, f, 0f, high).getAlpha()).isEqualTo(40f);
+        assertThat(Rewards.alpha(10, new TokenSpan(4, 6), PAPER)).isCloseTo(10f / 3f, within(EPS));
+        // The released code's mode is 1 whatever the cap; a cap of 1 gives the same weighting in paper mode.
+        assertThat(Rewards.experience(s, f, 0f, ONE).getAlpha()).isEqualTo(1f);
+        RewardConfig one = new RewardConfig(Map.of(RewardConfig.ALPHA_MAX_CONFIG, "1"));
+        assertThat(Rewards.experience(s, f, 0f, one).getAlpha()).isEqualTo(1f);
+    }
+
+    @Test
     void uGlobalPenalisesEveryToken() {
         Sample s = sample("r", "s2", "p", 0, false, 8); // T = 8
         var f = feedback(s, Outcome.RUNTIME_ERROR, 0, 4, ErrorCategory.U_GLOBAL, null, null); // e.g. a timeout
@@ -223,6 +246,11 @@ class RewardsTest {
                 .isInstanceOf(ConfigException.class).hasMessageContaining("reward.baseline");
         assertThatThrownBy(() -> new RewardConfig(Map.of(RewardConfig.PASS_CONFIG, "NaN")))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("reward.pass");
+        for (Object bad : List.of(0.5, "NaN", "Infinity"))
+            assertThatThrownBy(() -> new RewardConfig(Map.of(RewardConfig.ALPHA_MAX_CONFIG, bad))).as("" + bad)
+                    .isInstanceOf(ConfigException.class).hasMessageContaining("reward.alpha.max");
+        assertThat(RewardConfig.CONFIG.configKeys().get(RewardConfig.ALPHA_MAX_CONFIG).validator)
+                .hasToString("[1,...]");
         assertThatThrownBy(() -> new BufferConfig(Map.of(BufferConfig.CAPACITY_CONFIG, 0)))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("buffer.capacity");
         assertThatThrownBy(() -> new BufferConfig(Map.of(BufferConfig.HORIZON_MS_CONFIG, 1000,
@@ -235,6 +263,7 @@ class RewardsTest {
         BufferConfig defaults = new BufferConfig(Map.of());
         assertThat(defaults.capacity()).isEqualTo(6400);
         assertThat(defaults.snapshotIntervalSteps()).isEqualTo(50);
+        assertThat(defaults.groupSize()).isEqualTo(4); // the generator's samples.per.problem default
         assertThat(PAPER.pass()).isEqualTo(1f);
         assertThat(PAPER.fineValue()).isEqualTo(-0.3f);
         assertThat(PAPER.alphaMode()).isEqualTo("paper");
