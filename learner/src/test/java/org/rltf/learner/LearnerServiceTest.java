@@ -29,6 +29,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.rltf.broker.testing.KafkaEnv;
 import org.rltf.broker.testing.KafkaExtension;
+import org.rltf.events.BaselineSource;
 import org.rltf.events.Checkpoint;
 import org.rltf.events.ErrorCategory;
 import org.rltf.events.Experience;
@@ -143,7 +144,7 @@ class LearnerServiceTest {
         assertThat(experiences).hasSize(8);
         for (Experience e : experiences) {
             Experience expected = Rewards.experience(samples.get(e.getSampleId()), feedback.get(e.getSampleId()),
-                    e.getBaseline(), RewardConfig.DEFAULTS);
+                    e.getBaseline(), BaselineSource.GREEDY, RewardConfig.DEFAULTS);
             assertThat(e).isEqualTo(expected);
             assertThat(e.getBaseline()).isEqualTo(-1f); // the greedy programs are syntax errors
         }

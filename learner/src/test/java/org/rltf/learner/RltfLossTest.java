@@ -8,6 +8,7 @@ import java.util.List;
 
 import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.Test;
+import org.rltf.events.BaselineSource;
 import org.rltf.events.ErrorCategory;
 import org.rltf.events.Experience;
 import org.rltf.events.Feedback;
@@ -102,7 +103,7 @@ class RltfLossTest {
                 .setOutcome(Outcome.RUNTIME_ERROR).setPassed(0).setTotal(3).setErrorClass("NameError")
                 .setErrorLine(2).setErrorCategory(ErrorCategory.U_LINE).setErrorSpanStart(6).setErrorSpanEnd(12)
                 .setGraderId("g").build();
-        Experience e = Rewards.experience(sample, feedback, -0.3f, RewardConfig.DEFAULTS);
+        Experience e = Rewards.experience(sample, feedback, -0.3f, BaselineSource.GREEDY, RewardConfig.DEFAULTS);
         assertThat(RltfLoss.advantages(e, RltfLoss.Terms.ALL)).containsExactly(Rewards.advantages(e), EPS);
         // By hand: R - b = -0.6 + 0.3 = -0.3; the second line is tokens 6..11, alpha = 12 / 6 = 2, fine -0.3 * 2.
         assertThat(RltfLoss.advantages(e, RltfLoss.Terms.ALL)[0]).isCloseTo(-0.3f, EPS);

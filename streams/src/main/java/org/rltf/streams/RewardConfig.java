@@ -35,7 +35,10 @@ public final class RewardConfig extends AbstractConfig {
 
     public static final String COARSE_ENABLED_CONFIG = "reward.coarse.enabled";
     private static final String COARSE_ENABLED_DOC = "Use the coarse reward of the outcome in R(W). When false R(W) is 0, "
-            + "except for a FAILURE when the adaptive reward is enabled (ablation, section 4).";
+            + "except for a FAILURE when the adaptive reward is enabled (ablation, section 4). The one switch of this "
+            + "term: the buffer applies it to R(W), the baseline and the advantage, and the learner trains on those. "
+            + "With reward.coarse.enabled, reward.adaptive.enabled and reward.fine.enabled all false the learner draws "
+            + "no RL samples (supervised only).";
 
     public static final String ADAPTIVE_ENABLED_CONFIG = "reward.adaptive.enabled";
     private static final String ADAPTIVE_ENABLED_DOC = "For a FAILURE, replace the coarse reward by the adaptive one "
@@ -44,7 +47,7 @@ public final class RewardConfig extends AbstractConfig {
 
     public static final String FINE_ENABLED_CONFIG = "reward.fine.enabled";
     private static final String FINE_ENABLED_DOC = "Add the fine-grained per-token penalty of the error's category "
-            + "(section 2). When false no token is penalised.";
+            + "(section 2). When false no token is penalised (ablation).";
 
     public static final String ALPHA_MODE_CONFIG = "reward.alpha.mode";
     public static final String ALPHA_PAPER = "paper";
@@ -114,6 +117,9 @@ public final class RewardConfig extends AbstractConfig {
     public boolean coarseEnabled() { return getBoolean(COARSE_ENABLED_CONFIG); }
     public boolean adaptiveEnabled() { return getBoolean(ADAPTIVE_ENABLED_CONFIG); }
     public boolean fineEnabled() { return getBoolean(FINE_ENABLED_CONFIG); }
+
+    /** Whether the RL term of the loss can be non-zero: some reward switch is on. */
+    public boolean rlEnabled() { return coarseEnabled() || adaptiveEnabled() || fineEnabled(); }
     public String alphaMode() { return getString(ALPHA_MODE_CONFIG); }
     public float alphaMax() { return getDouble(ALPHA_MAX_CONFIG).floatValue(); }
     public String baseline() { return getString(BASELINE_CONFIG); }
