@@ -42,7 +42,7 @@ public final class LearnerCommand implements Runnable {
     Long seed;
 
     @Option(names = {"-c", "--config"}, description = "Any other learner, buffer (buffer.*), reward (reward.*) or "
-            + "client setting, key=value (repeatable), e.g. -c rl.batch=16 -c loss.fine.enabled=false. `java -cp "
+            + "client setting, key=value (repeatable), e.g. -c rl.batch=16 -c reward.fine.enabled=false. `java -cp "
             + "rltf.jar org.rltf.learner.LearnerService --help` lists the learner's keys.")
     Map<String, String> extra = new LinkedHashMap<>();
 
