@@ -103,7 +103,7 @@ public final class LabCommand implements Callable<Integer> {
     long seed;
 
     @Option(names = {"-c", "--config"}, description = "Any service setting, key=value (repeatable), given to every "
-            + "service; it overrides the lab's defaults (e.g. -c rl.batch=8 -c loss.fine.enabled=false).")
+            + "service; it overrides the lab's defaults (e.g. -c rl.batch=8 -c reward.fine.enabled=false).")
     Map<String, String> extra = new LinkedHashMap<>();
 
     @Override

@@ -26,6 +26,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.rltf.broker.testing.KafkaEnv;
 import org.rltf.broker.testing.KafkaExtension;
+import org.rltf.events.BaselineSource;
 import org.rltf.events.Checkpoint;
 import org.rltf.events.DeadLetter;
 import org.rltf.events.Experience;
@@ -109,9 +110,12 @@ class RltfLoopTest {
             assertThat(s).as("sample of " + e.getSampleId()).isNotNull();
             assertThat(f).as("feedback of " + e.getSampleId()).isNotNull();
             assertThat(f.getOutcome()).isNotEqualTo(Outcome.SANDBOX_ERROR);
-            assertThat(e).isEqualTo(Rewards.experience(s, f, e.getBaseline(), rewards));
+            assertThat(e).isEqualTo(Rewards.experience(s, f, e.getBaseline(), e.getBaselineSource(), rewards));
             Float greedy = greedyReward.get(e.getProblemId() + "@" + e.getPolicyVersion());
-            if (greedy != null) assertThat(e.getBaseline()).isEqualTo(greedy);
+            if (greedy != null) {
+                assertThat(e.getBaseline()).isEqualTo(greedy);
+                assertThat(e.getBaselineSource()).isEqualTo(BaselineSource.GREEDY);
+            }
         }
 
         // Steps 1..6 exactly once, naming only sampled programs that exist (and were rewarded) and real references.

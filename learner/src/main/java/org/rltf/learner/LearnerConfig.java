@@ -1,7 +1,6 @@
 package org.rltf.learner;
 
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -25,7 +24,9 @@ import org.rltf.streams.RewardConfig;
  * a bad value fails at start-up with a {@link ConfigException} naming the key. The same map also configures the
  * embedded online buffer ({@code buffer.*}, see {@link BufferConfig}) and its rewards ({@code reward.*}, see
  * {@link RewardConfig}); keys prefixed {@code streams.} go to Kafka Streams, {@code producer.} and
- * {@code consumer.} to the Kafka clients. Unknown keys are ignored.
+ * {@code consumer.} to the Kafka clients. Unknown keys are ignored, except the removed {@code loss.coarse.enabled},
+ * {@code loss.adaptive.enabled} and {@code loss.fine.enabled}, which are refused naming their {@code reward.*}
+ * replacement.
  *
  * <p>The defaults are the paper's (RLTF-METHOD.md section 7) where it gives one: lr 2e-6, weight decay 0.05, clip
  * 1.0, 500 warm-up steps, a checkpoint every 50 steps, at most 512 reference tokens.
@@ -92,18 +93,22 @@ public final class LearnerConfig extends AbstractConfig {
     private static final String SEED_DOC = "Run seed: the initial weights of version 0 and each step's batch draw "
             + "(seed of step s = a hash of this and s, recorded in its LearnerStep).";
 
-    public static final String LOSS_COARSE_CONFIG = "loss.coarse.enabled";
-    private static final String LOSS_COARSE_DOC = "Ablation: the coarse reward of the outcome in R(W). Sets the buffer's "
-            + RewardConfig.COARSE_ENABLED_CONFIG + " too (giving that key a different value is an error).";
-    public static final String LOSS_ADAPTIVE_CONFIG = "loss.adaptive.enabled";
-    private static final String LOSS_ADAPTIVE_DOC = "Ablation: the adaptive reward in place of the coarse one for "
-            + "failures. Sets " + RewardConfig.ADAPTIVE_ENABLED_CONFIG + ".";
-    public static final String LOSS_FINE_CONFIG = "loss.fine.enabled";
-    private static final String LOSS_FINE_DOC = "Ablation: the fine-grained per-token penalty R_fine * alpha. Sets "
-            + RewardConfig.FINE_ENABLED_CONFIG + ".";
+    // The RL ablations are the buffer's switches (reward.coarse.enabled, reward.adaptive.enabled,
+    // reward.fine.enabled in RewardConfig): it computes R(W), b and A_t under them and the loss only reads A_t.
     public static final String LOSS_SUPERVISED_CONFIG = "loss.supervised.enabled";
     private static final String LOSS_SUPERVISED_DOC = "Ablation: the supervised term on reference solutions. Needs "
-            + "training problems with reference solutions.";
+            + "training problems with reference solutions. The RL term's ablations are the buffer's "
+            + RewardConfig.COARSE_ENABLED_CONFIG + ", " + RewardConfig.ADAPTIVE_ENABLED_CONFIG + " and "
+            + RewardConfig.FINE_ENABLED_CONFIG + "; with all three false the learner draws no RL samples.";
+
+    /**
+     * Keys that once switched the RL terms in the learner, each replaced by the buffer's one key. Still accepted
+     * silently (unknown keys are ignored) they would leave an ablation's term on: refused, naming the key to use.
+     */
+    static final Map<String, String> REMOVED = Map.of(
+            "loss.coarse.enabled", RewardConfig.COARSE_ENABLED_CONFIG,
+            "loss.adaptive.enabled", RewardConfig.ADAPTIVE_ENABLED_CONFIG,
+            "loss.fine.enabled", RewardConfig.FINE_ENABLED_CONFIG);
 
     public static final String PROBLEMS_SPLIT_CONFIG = "problems.split";
     private static final String PROBLEMS_SPLIT_DOC = "Splits of the problems topic whose reference solutions feed the "
@@ -178,9 +183,6 @@ public final class LearnerConfig extends AbstractConfig {
             .define(ADAM_BETA2_CONFIG, Type.DOUBLE, 0.999, BETA, Importance.LOW, "AdamW beta2.")
             .define(ADAM_EPS_CONFIG, Type.DOUBLE, 1e-8, POSITIVE_FINITE, Importance.LOW, "AdamW epsilon.")
             .define(SEED_CONFIG, Type.LONG, 42L, Importance.MEDIUM, SEED_DOC)
-            .define(LOSS_COARSE_CONFIG, Type.BOOLEAN, true, Importance.MEDIUM, LOSS_COARSE_DOC)
-            .define(LOSS_ADAPTIVE_CONFIG, Type.BOOLEAN, true, Importance.MEDIUM, LOSS_ADAPTIVE_DOC)
-            .define(LOSS_FINE_CONFIG, Type.BOOLEAN, true, Importance.MEDIUM, LOSS_FINE_DOC)
             .define(LOSS_SUPERVISED_CONFIG, Type.BOOLEAN, true, Importance.MEDIUM, LOSS_SUPERVISED_DOC)
             .define(PROBLEMS_SPLIT_CONFIG, Type.LIST, "train", (name, value) -> {
                 if (value == null || ((List<?>) value).isEmpty())
@@ -223,34 +225,12 @@ public final class LearnerConfig extends AbstractConfig {
 
     public LearnerConfig(Map<?, ?> originals) {
         super(CONFIG, originals, false);
+        for (Map.Entry<String, String> removed : REMOVED.entrySet())
+            if (originals.containsKey(removed.getKey()))
+                throw new ConfigException(removed.getKey(), originals.get(removed.getKey()), "was removed: set "
+                        + removed.getValue() + ", the buffer's switch of this term, which the loss follows");
         this.buffer = new BufferConfig(originals);
-        this.rewards = new RewardConfig(rewardProps(originals));
-    }
-
-    /**
-     * The buffer's reward switches follow the loss ablation switches, so the baseline the buffer computes (the
-     * greedy program's R under the same switches) matches the R(W) the loss uses. Stating both differently is an error.
-     */
-    private Map<String, Object> rewardProps(Map<?, ?> originals) {
-        Map<String, Object> props = new HashMap<>();
-        originals.forEach((k, v) -> props.put(String.valueOf(k), v));
-        link(props, LOSS_COARSE_CONFIG, RewardConfig.COARSE_ENABLED_CONFIG, getBoolean(LOSS_COARSE_CONFIG));
-        link(props, LOSS_ADAPTIVE_CONFIG, RewardConfig.ADAPTIVE_ENABLED_CONFIG, getBoolean(LOSS_ADAPTIVE_CONFIG));
-        link(props, LOSS_FINE_CONFIG, RewardConfig.FINE_ENABLED_CONFIG, getBoolean(LOSS_FINE_CONFIG));
-        return props;
-    }
-
-    private void link(Map<String, Object> props, String lossKey, String rewardKey, boolean value) {
-        Object given = props.get(rewardKey);
-        if (given != null && Boolean.parseBoolean(String.valueOf(given).trim()) != value
-                && originals().containsKey(lossKey))
-            throw new ConfigException(rewardKey, given, "contradicts " + lossKey + "=" + value
-                    + "; set only " + lossKey);
-        if (given != null && !originals().containsKey(lossKey)) {
-            // Only the reward key was given: the loss follows it, so the two never disagree.
-            return;
-        }
-        props.put(rewardKey, value);
+        this.rewards = new RewardConfig(originals);
     }
 
     public String run() { return getString(RUN_CONFIG); }
@@ -281,14 +261,14 @@ public final class LearnerConfig extends AbstractConfig {
 
     public BufferConfig buffer() { return buffer; }
 
-    /** The buffer's reward config, with the loss switches applied. */
+    /** The buffer's reward config, with the switches of the RL terms. */
     public RewardConfig rewards() { return rewards; }
 
-    /** The loss switches, as the buffer's reward config has them (one source of truth). */
-    public RltfLoss.Terms lossTerms() {
-        return new RltfLoss.Terms(rewards.coarseEnabled(), rewards.adaptiveEnabled(), rewards.fineEnabled(),
-                getBoolean(LOSS_SUPERVISED_CONFIG));
-    }
+    /** Whether the RL term is on: some reward switch is ({@link RewardConfig#rlEnabled}); else no RL draws. */
+    public boolean rlEnabled() { return rewards.rlEnabled(); }
+
+    /** Whether the supervised term is on ({@value #LOSS_SUPERVISED_CONFIG}). */
+    public boolean supervisedEnabled() { return getBoolean(LOSS_SUPERVISED_CONFIG); }
 
     public TrainerConfig trainer() {
         return new TrainerConfig(getDouble(LR_CONFIG), getDouble(WEIGHT_DECAY_CONFIG), getDouble(ADAM_BETA1_CONFIG),

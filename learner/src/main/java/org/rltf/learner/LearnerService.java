@@ -67,6 +67,7 @@ import org.rltf.schemas.serde.AvroSerdes;
 import org.rltf.schemas.serde.SchemaRegistryClient;
 import org.rltf.streams.BufferSnapshot;
 import org.rltf.streams.OnlineBuffer;
+import org.rltf.streams.RewardConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -113,7 +114,8 @@ public final class LearnerService implements Service {
     private final LearnerConfig config;
     private final Topics topics;
     private final String serviceName;
-    private final RltfLoss.Terms terms;
+    private final boolean rlEnabled;
+    private final boolean supervisedEnabled;
     private final SchemaRegistryClient registry;
     private final KafkaProducer<byte[], byte[]> producer;
     private final Serializer<LearnerStep> stepSerializer;
@@ -172,10 +174,13 @@ public final class LearnerService implements Service {
         this.config = new LearnerConfig(configs);
         this.topics = config.topics();
         this.serviceName = "learner/" + config.run();
-        this.terms = config.lossTerms();
-        if (!terms.rl() && !terms.supervised())
+        this.rlEnabled = config.rlEnabled();
+        this.supervisedEnabled = config.supervisedEnabled();
+        if (!rlEnabled && !supervisedEnabled)
             throw new ConfigException(LearnerConfig.LOSS_SUPERVISED_CONFIG, false,
-                    "every loss term is switched off (coarse, adaptive, fine and supervised): nothing to train");
+                    "every loss term is switched off (" + RewardConfig.COARSE_ENABLED_CONFIG + ", "
+                            + RewardConfig.ADAPTIVE_ENABLED_CONFIG + ", " + RewardConfig.FINE_ENABLED_CONFIG + " and "
+                            + LearnerConfig.LOSS_SUPERVISED_CONFIG + "): nothing to train");
         this.meters = meters;
 
         this.clientConfig = new HashMap<>();
@@ -234,7 +239,7 @@ public final class LearnerService implements Service {
             else resume(last);
             if (step < config.steps()) {
                 startBuffer();
-                if (terms.rl()) awaitFill();
+                if (rlEnabled) awaitFill();
                 while (!closing.get() && step < config.steps()) {
                     if (!trainStep()) break;
                     if (step - periodStart >= config.checkpointInterval() || step >= config.steps()) closePeriod();
@@ -357,15 +362,15 @@ public final class LearnerService implements Service {
     /** One optimizer step; false when a stop was requested while waiting for data. */
     private boolean trainStep() {
         long t0 = System.nanoTime();
-        if (terms.rl() && !ensureSnapshot()) return false;
+        if (rlEnabled && !ensureSnapshot()) return false;
         readProblems(false);
         List<RltfLoss.Reference> refs = references();
         long s = step + 1;
         long seed = BatchSampler.stepSeed(config.seed(), s);
         SplittableRandom rng = new SplittableRandom(seed);
-        List<Experience> rl = terms.rl() ? BatchSampler.draw(usable, config.rlBatch(), rng) : List.of();
-        List<RltfLoss.Reference> sl = terms.supervised() ? BatchSampler.draw(refs, config.slBatch(), rng) : List.of();
-        List<TokenSequence> rlSeq = RltfLoss.rlSequences(rl, terms);
+        List<Experience> rl = rlEnabled ? BatchSampler.draw(usable, config.rlBatch(), rng) : List.of();
+        List<RltfLoss.Reference> sl = supervisedEnabled ? BatchSampler.draw(refs, config.slBatch(), rng) : List.of();
+        List<TokenSequence> rlSeq = RltfLoss.rlSequences(rl);
         List<TokenSequence> slSeq = RltfLoss.slSequences(sl);
         long t1 = System.nanoTime();
 
@@ -387,20 +392,11 @@ public final class LearnerService implements Service {
         long stamp = Math.max(lastStamp + 1, snapshot == null ? lastStamp + 1 : snapshot.newestEventTime());
         lastStamp = stamp;
 
-        double meanReward = 0;
-        double meanLag = 0;
-        int rlTokens = 0;
-        List<String> sampleIds = new ArrayList<>(rl.size());
-        for (Experience e : rl) {
-            meanReward += RltfLoss.sequenceReward(e, terms);
-            meanLag += version - e.getPolicyVersion();
-            rlTokens += e.getTokenIds().size();
-            sampleIds.add(e.getSampleId());
-        }
-        if (!rl.isEmpty()) {
-            meanReward /= rl.size();
-            meanLag /= rl.size();
-        }
+        RlBatchStats rlStats = RlBatchStats.of(rl, version);
+        double meanReward = rlStats.meanReward();
+        double meanLag = rlStats.meanPolicyLag();
+        int rlTokens = rlStats.tokens();
+        List<String> sampleIds = rlStats.sampleIds();
         int slTokens = 0;
         List<String> referenceIds = new ArrayList<>(sl.size());
         for (RltfLoss.Reference r : sl) {
@@ -429,6 +425,9 @@ public final class LearnerService implements Service {
                 .setRlTokens(rlTokens)
                 .setSlTokens(slTokens)
                 .setTimingsMs(timings)
+                .setMeanAdvantage(rlStats.meanAdvantage())
+                .setRlOutcomes(rlStats.outcomes())
+                .setMissingBaselineShare(rlStats.missingBaselineShare())
                 .build();
         periodSteps.add(new StampedStep(record, stamp));
         stepsCounter.increment();
@@ -589,7 +588,7 @@ public final class LearnerService implements Service {
 
     /** The reference solutions of the known training problems, by id, tokenized for this policy. */
     private List<RltfLoss.Reference> references() {
-        if (!terms.supervised()) return List.of();
+        if (!supervisedEnabled) return List.of();
         if (referencesStale) {
             List<RltfLoss.Reference> refs = new ArrayList<>();
             Tokenizer tok = policy.tokenizer();

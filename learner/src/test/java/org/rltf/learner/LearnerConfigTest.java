@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 import org.apache.kafka.common.config.ConfigException;
@@ -28,30 +29,38 @@ class LearnerConfigTest {
         assertThat(c.trainer().warmupSteps()).isEqualTo(500);
         assertThat(c.checkpointInterval()).isEqualTo(50);
         assertThat(c.buffer().capacity()).isEqualTo(6400);
-        assertThat(c.lossTerms()).isEqualTo(RltfLoss.Terms.ALL);
+        assertThat(c.rlEnabled()).isTrue();
+        assertThat(c.supervisedEnabled()).isTrue();
+        assertThat(c.rewards().coarseEnabled() && c.rewards().adaptiveEnabled() && c.rewards().fineEnabled()).isTrue();
         assertThat(c.transactionalId()).isEqualTo("rltf-learner.r1");
     }
 
     @Test
-    void lossSwitchesDriveTheBuffersRewards() {
+    void theRewardSwitchesAreTheOnlyKeysOfTheRlTerms() {
         Map<String, Object> m = base();
-        m.put("loss.fine.enabled", "false");
-        m.put("loss.adaptive.enabled", false);
+        m.put("reward.fine.enabled", "false");
+        m.put("reward.adaptive.enabled", false);
         LearnerConfig c = new LearnerConfig(m);
         assertThat(c.rewards().fineEnabled()).isFalse();
         assertThat(c.rewards().adaptiveEnabled()).isFalse();
         assertThat(c.rewards().coarseEnabled()).isTrue();
-        assertThat(c.lossTerms()).isEqualTo(new RltfLoss.Terms(true, false, false, true));
-        // Only the reward key given: the loss follows it.
-        Map<String, Object> m2 = base();
-        m2.put("reward.coarse.enabled", "false");
-        assertThat(new LearnerConfig(m2).lossTerms().coarse()).isFalse();
-        // Both given and contradicting: refused, naming the key.
-        Map<String, Object> m3 = base();
-        m3.put("reward.fine.enabled", "true");
-        m3.put("loss.fine.enabled", "false");
-        assertThatThrownBy(() -> new LearnerConfig(m3)).isInstanceOf(ConfigException.class)
-                .hasMessageContaining("reward.fine.enabled").hasMessageContaining("loss.fine.enabled");
+        assertThat(c.rlEnabled()).isTrue();
+        assertThat(c.supervisedEnabled()).isTrue();
+        // All three RL switches off: the learner derives that there is no RL term from the buffer's keys.
+        m.put("reward.coarse.enabled", "false");
+        assertThat(new LearnerConfig(m).rlEnabled()).isFalse();
+        assertThat(LearnerConfig.CONFIG.names()).noneMatch(k -> k.matches("loss\\.(coarse|adaptive|fine)\\.enabled"));
+    }
+
+    @Test
+    void theRemovedLossSwitchesAreRefusedNamingTheirReplacement() {
+        // Ignored like any unknown key, loss.fine.enabled=false would leave the fine term on in an ablation.
+        for (String term : List.of("coarse", "adaptive", "fine")) {
+            Map<String, Object> m = base();
+            m.put("loss." + term + ".enabled", "false");
+            assertThatThrownBy(() -> new LearnerConfig(m)).as(term).isInstanceOf(ConfigException.class)
+                    .hasMessageContaining("loss." + term + ".enabled").hasMessageContaining("reward." + term + ".enabled");
+        }
     }
 
     @Test
@@ -69,9 +78,9 @@ class LearnerConfigTest {
     @Test
     void turningEveryTermOffIsRefused() {
         Map<String, Object> m = base();
-        m.put("loss.coarse.enabled", "false");
-        m.put("loss.adaptive.enabled", "false");
-        m.put("loss.fine.enabled", "false");
+        m.put("reward.coarse.enabled", "false");
+        m.put("reward.adaptive.enabled", "false");
+        m.put("reward.fine.enabled", "false");
         m.put("loss.supervised.enabled", "false");
         assertThatThrownBy(() -> new LearnerService(m)).isInstanceOf(ConfigException.class)
                 .hasMessageContaining("loss.supervised.enabled");

@@ -1,6 +1,7 @@
 package org.rltf.learner;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import java.net.URI;
 import java.nio.file.Path;
@@ -29,6 +30,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.rltf.broker.testing.KafkaEnv;
 import org.rltf.broker.testing.KafkaExtension;
+import org.rltf.events.BaselineSource;
 import org.rltf.events.Checkpoint;
 import org.rltf.events.ErrorCategory;
 import org.rltf.events.Experience;
@@ -143,9 +145,25 @@ class LearnerServiceTest {
         assertThat(experiences).hasSize(8);
         for (Experience e : experiences) {
             Experience expected = Rewards.experience(samples.get(e.getSampleId()), feedback.get(e.getSampleId()),
-                    e.getBaseline(), RewardConfig.DEFAULTS);
+                    e.getBaseline(), BaselineSource.GREEDY, RewardConfig.DEFAULTS);
             assertThat(e).isEqualTo(expected);
             assertThat(e.getBaseline()).isEqualTo(-1f); // the greedy programs are syntax errors
+        }
+
+        // Each step's statistics of its RL half are those of the experiences it names.
+        Map<String, Experience> byId = experiences.stream().collect(Collectors.toMap(Experience::getSampleId, e -> e));
+        for (LearnerStep s : steps) {
+            List<Experience> drawn = s.getSampleIds().stream().map(byId::get).toList();
+            double advantage = 0;
+            for (Experience e : drawn) for (float a : Rewards.advantages(e)) advantage += a;
+            assertThat(s.getMeanAdvantage()).isCloseTo(advantage / s.getRlTokens(), within(1e-6));
+            assertThat(s.getMeanReward()).isCloseTo(drawn.stream().mapToDouble(Experience::getReward).average()
+                    .orElseThrow(), within(1e-6));
+            Map<String, Integer> histogram = new HashMap<>();
+            for (Experience e : drawn) histogram.merge(e.getOutcome().name(), 1, Integer::sum);
+            assertThat(s.getRlOutcomes()).isEqualTo(histogram);
+            assertThat(s.getRlOutcomes().keySet()).isSubsetOf("PASS", "FAILURE", "RUNTIME_ERROR");
+            assertThat(s.getMissingBaselineShare()).isZero(); // every problem had its greedy program
         }
 
         // A new learner on the same run resumes at step 5 and version 3: no gap, no repeat.

@@ -17,6 +17,7 @@ import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.TimestampedKeyValueStore;
 import org.apache.kafka.streams.state.ValueAndTimestamp;
+import org.rltf.events.BaselineSource;
 import org.rltf.events.Experience;
 
 /**
@@ -27,14 +28,17 @@ import org.rltf.events.Experience;
  * <p><b>greedy</b>: the greedy sample of (problem, version) records its reward; its own baseline is that reward
  * (advantage 0; the learner may skip greedy samples). A sampled program whose greedy reward is known gets it at
  * once; otherwise it waits until its timestamp + {@code buffer.baseline.wait.ms} in stream time, and then takes the
- * latest greedy reward of an older version of the problem, else 0.
+ * latest greedy reward of an older version of the problem (source GREEDY), else 0 (source NONE).
  *
  * <p><b>group-mean</b>: every experience waits until its group is complete or the wait has passed in stream time.
  * A group is complete when {@code buffer.group.size} non-greedy samples of (problem, version) are pending (the
  * generator's k; Sample has no group-size field). On release a non-greedy sample gets the mean reward of the
  * other non-greedy samples of (problem, version) seen so far (leave-one-out; earlier rounds of the same version
- * count too), 0 if it is the only one. Greedy samples are not part of the mean (they are not draws from the
- * sampling distribution) and get the mean of all non-greedy samples seen.
+ * count too), 0 with source NONE if it is the only one. Greedy samples are not part of the mean (they are not
+ * draws from the sampling distribution) and get the mean of all non-greedy samples seen (NONE if there is none).
+ *
+ * <p>Every experience leaves with its baseline, the source of it and the sequence advantage R(W) - b
+ * ({@link Rewards#withBaseline}).
  *
  * <p>Stream time only advances with new records: at the end of a run the last experiences stay pending until more
  * data arrives. The greedy rewards and group sums are kept per (problem, version) without pruning: a few bytes
@@ -47,6 +51,7 @@ final class BaselineProcessor implements Processor<String, Experience, String, E
     private static final StringSerializer PREFIX_SERIALIZER = new StringSerializer();
 
     private final Mode mode;
+    private final RewardConfig rewards;
     private final long waitMs;
     private final int groupSize;
     private ProcessorContext<String, Experience> context;
@@ -54,8 +59,9 @@ final class BaselineProcessor implements Processor<String, Experience, String, E
     private KeyValueStore<String, GroupStats> groups;
     private TimestampedKeyValueStore<String, Experience> pending;
 
-    BaselineProcessor(Mode mode, BufferConfig config) {
+    BaselineProcessor(Mode mode, BufferConfig config, RewardConfig rewards) {
         this.mode = mode;
+        this.rewards = rewards;
         this.waitMs = config.baselineWaitMs();
         this.groupSize = config.groupSize();
     }
@@ -142,26 +148,31 @@ final class BaselineProcessor implements Processor<String, Experience, String, E
         }
     }
 
-    /** The baseline of an experience at release time (see the class comment). */
-    private float baseline(Experience e) {
+    /** The baseline of an experience at release time (see the class comment); null when there is none. */
+    private Float baseline(Experience e) {
         String group = groupKey(e);
         if (mode == Mode.GREEDY) {
             Float same = greedyRewards.get(group);
             if (same != null) return same;
-            if (e.getPolicyVersion() <= 0) return 0f;
+            if (e.getPolicyVersion() <= 0) return null;
             try (KeyValueIterator<String, Float> older = greedyRewards.reverseRange(
                     groupKey(e.getProblemId(), 0), groupKey(e.getProblemId(), e.getPolicyVersion() - 1))) {
-                return older.hasNext() ? older.next().value : 0f;
+                return older.hasNext() ? older.next().value : null;
             }
         }
         GroupStats stats = groups.get(group);
-        if (stats == null) return 0f;
-        if (e.getGreedy()) return stats.count() > 0 ? (float) (stats.sum() / stats.count()) : 0f;
-        return stats.count() > 1 ? (float) ((stats.sum() - e.getReward()) / (stats.count() - 1)) : 0f;
+        if (stats == null) return null;
+        if (e.getGreedy()) return stats.count() > 0 ? (float) (stats.sum() / stats.count()) : null;
+        return stats.count() > 1 ? (float) ((stats.sum() - e.getReward()) / (stats.count() - 1)) : null;
     }
 
-    private void forward(Experience e, float baseline, long timestamp) {
-        context.forward(new Record<>(e.getSampleId(), Rewards.withBaseline(e, baseline), timestamp));
+    /** Forwards {@code e} with baseline {@code baseline} of this mode's source, or 0 from NONE when it is null. */
+    private void forward(Experience e, Float baseline, long timestamp) {
+        Experience out = baseline == null
+                ? Rewards.withBaseline(e, 0f, BaselineSource.NONE, rewards)
+                : Rewards.withBaseline(e, baseline, mode == Mode.GREEDY ? BaselineSource.GREEDY
+                        : BaselineSource.GROUP_MEAN, rewards);
+        context.forward(new Record<>(e.getSampleId(), out, timestamp));
     }
 
     private static String groupKey(Experience e) {

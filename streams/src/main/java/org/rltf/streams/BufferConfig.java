@@ -52,8 +52,11 @@ public final class BufferConfig extends AbstractConfig {
 
     public static final String GROUP_SIZE_CONFIG = "buffer.group.size";
     private static final String GROUP_SIZE_DOC = "For reward.baseline=group-mean: the number of non-greedy samples "
-            + "the generator publishes per problem and policy version (its k; paper: 20). A group is released as soon "
-            + "as this many have arrived; 0 waits buffer.baseline.wait.ms of stream time for every group.";
+            + "the generator publishes per problem and policy version. It must equal the generator's samples.per.problem "
+            + "(its k; the default 4 is the generator's default; paper: 20): with a larger value no group is ever "
+            + "complete and every sample waits out buffer.baseline.wait.ms, with a smaller one a group is released "
+            + "before all of it is there. A group is released as soon as this many have arrived; 0 waits "
+            + "buffer.baseline.wait.ms of stream time for every group.";
 
     public static final ConfigDef CONFIG = new ConfigDef()
             .define(CAPACITY_CONFIG, Type.INT, 6400, Range.atLeast(1), Importance.HIGH, CAPACITY_DOC)
@@ -68,7 +71,7 @@ public final class BufferConfig extends AbstractConfig {
                     SNAPSHOT_INTERVAL_STEPS_DOC)
             .define(BASELINE_WAIT_MS_CONFIG, Type.LONG, 2 * 60 * 1000L, Range.atLeast(0), Importance.MEDIUM,
                     BASELINE_WAIT_MS_DOC)
-            .define(GROUP_SIZE_CONFIG, Type.INT, 20, Range.atLeast(0), Importance.MEDIUM, GROUP_SIZE_DOC);
+            .define(GROUP_SIZE_CONFIG, Type.INT, 4, Range.atLeast(0), Importance.MEDIUM, GROUP_SIZE_DOC);
 
     public BufferConfig(Map<?, ?> props) {
         super(CONFIG, props, false);

@@ -28,10 +28,10 @@ import org.rltf.schemas.serde.AvroSerdes;
  * <pre>
  *  samples ------------------------------------+
  *                                              +-- join (window buffer.join.window.ms, grace buffer.grace.ms)
- *  feedback -- drop + count SANDBOX_ERROR -----+      Rewards.experience (sections 1-3)
+ *  feedback -- drop + count SANDBOX_ERROR -----+      Rewards.experience (sections 1-3, fine weight of section 4)
  *                                                        |
- *                      [greedy | group-mean] re-key by problem id -- repartition -- BaselineProcessor (section 4)
- *                      [none]                baseline 0
+ *                      [greedy | group-mean] re-key by problem id -- repartition -- BaselineProcessor (b, R(W) - b)
+ *                      [none]                baseline 0, source NONE
  *                                                        |
  *                          experience-buffer window store (retention buffer.horizon.ms) -- experience topic
  * </pre>
@@ -93,15 +93,15 @@ public final class BufferTopology {
         JoinWindows window = JoinWindows.ofTimeDifferenceAndGrace(Duration.ofMillis(buffer.joinWindowMs()),
                 Duration.ofMillis(buffer.graceMs()));
         KStream<String, Experience> rewarded = samples.join(feedback,
-                (sample, verdict) -> Rewards.experience(sample, verdict, 0f, rewards), window,
+                (sample, verdict) -> Rewards.experience(sample, verdict, rewards), window,
                 StreamJoined.with(keys, serdes.sample(), serdes.feedback())
                         .withName("sample-feedback").withStoreName(JOIN_STORE));
 
         KStream<String, Experience> baselined = switch (rewards.baseline()) {
             case RewardConfig.BASELINE_NONE -> rewarded;
-            case RewardConfig.BASELINE_GREEDY -> byProblem(builder, rewarded, buffer, serdes,
+            case RewardConfig.BASELINE_GREEDY -> byProblem(builder, rewarded, buffer, rewards, serdes,
                     BaselineProcessor.Mode.GREEDY);
-            case RewardConfig.BASELINE_GROUP_MEAN -> byProblem(builder, rewarded, buffer, serdes,
+            case RewardConfig.BASELINE_GROUP_MEAN -> byProblem(builder, rewarded, buffer, rewards, serdes,
                     BaselineProcessor.Mode.GROUP_MEAN);
             default -> throw new IllegalArgumentException("Unknown baseline mode '" + rewards.baseline() + "'");
         };
@@ -118,8 +118,8 @@ public final class BufferTopology {
     }
 
     private static KStream<String, Experience> byProblem(StreamsBuilder builder, KStream<String, Experience> rewarded,
-                                                         BufferConfig buffer, EventSerdes serdes,
-                                                         BaselineProcessor.Mode mode) {
+                                                         BufferConfig buffer, RewardConfig rewards,
+                                                         EventSerdes serdes, BaselineProcessor.Mode mode) {
         Serde<String> keys = Serdes.String();
         builder.addStateStore(Stores.timestampedKeyValueStoreBuilder(
                 Stores.persistentTimestampedKeyValueStore(PENDING_STORE), keys, serdes.experience())
@@ -137,6 +137,6 @@ public final class BufferTopology {
         return rewarded
                 .selectKey((sampleId, e) -> e.getProblemId(), Named.as("key-by-problem"))
                 .repartition(Repartitioned.with(keys, serdes.experience()).withName(BY_PROBLEM))
-                .process(() -> new BaselineProcessor(mode, buffer), Named.as("baseline"), PENDING_STORE, store);
+                .process(() -> new BaselineProcessor(mode, buffer, rewards), Named.as("baseline"), PENDING_STORE, store);
     }
 }

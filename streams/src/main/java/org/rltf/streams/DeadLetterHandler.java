@@ -10,16 +10,19 @@ import org.apache.kafka.streams.errors.DeserializationExceptionHandler;
 import org.apache.kafka.streams.errors.ErrorHandlerContext;
 import org.apache.kafka.streams.errors.ProcessingExceptionHandler;
 import org.apache.kafka.streams.processor.api.Record;
+import org.rltf.schemas.InvalidEventException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Bad input must not stop the buffer, and must not be lost: a record that cannot be deserialized (any
  * {@link SerializationException}: not the wire format, unknown schema id, garbled Avro) or a sample/feedback pair
- * that cannot be rewarded ({@link IllegalArgumentException} from {@link Rewards}: mismatched per-token arrays,
+ * that cannot be rewarded ({@link InvalidEventException} from {@link Rewards}: mismatched per-token arrays,
  * feedback of another sample, a FAILURE with no tests) goes to the run's dead-letter topic with the reason, and
  * processing continues. Anything else (an unreachable schema registry, a bug) is not the record's fault and fails
- * the application rather than discarding good data.
+ * the application rather than discarding good data. That includes {@link IllegalArgumentException}: the JDK and
+ * our own code throw it for programming errors, and a bug that dead-lettered every record would look like a
+ * healthy buffer with an empty stream.
  *
  * <p>Configured through the Streams config: {@value #RUN_CONFIG} names the run; {@value #PUBLISHER_CONFIG} the
  * publisher {@link OnlineBuffer} registered (without one, the handler makes its own from the config's
@@ -64,7 +67,7 @@ public final class DeadLetterHandler implements DeserializationExceptionHandler,
 
     @Override
     public ProcessingHandlerResponse handle(ErrorHandlerContext context, Record<?, ?> record, Exception exception) {
-        if (!(exception instanceof IllegalArgumentException)) {
+        if (!(exception instanceof InvalidEventException)) {
             log.error("Processing failed in {} for {}-{}@{} and it is not the record's fault; failing",
                     context.processorNodeId(), context.topic(), context.partition(), context.offset(), exception);
             return ProcessingHandlerResponse.FAIL;

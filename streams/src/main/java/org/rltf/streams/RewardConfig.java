@@ -10,8 +10,8 @@ import org.apache.kafka.common.config.ConfigDef.ValidString;
 import org.apache.kafka.common.config.ConfigException;
 
 /**
- * How a graded sample becomes rewards (RLTF-METHOD.md sections 1-4). The defaults are the paper's values;
- * {@code reward.alpha.mode=one} reproduces the released code. Unknown keys are ignored, so a service can pass
+ * How a graded sample becomes rewards (RLTF-METHOD.md sections 1-4). The defaults are the paper's values (plus a
+ * cap on alpha); {@code reward.alpha.mode=one} reproduces the released code. Unknown keys are ignored, so a service can pass
  * its whole config.
  */
 public final class RewardConfig extends AbstractConfig {
@@ -35,7 +35,10 @@ public final class RewardConfig extends AbstractConfig {
 
     public static final String COARSE_ENABLED_CONFIG = "reward.coarse.enabled";
     private static final String COARSE_ENABLED_DOC = "Use the coarse reward of the outcome in R(W). When false R(W) is 0, "
-            + "except for a FAILURE when the adaptive reward is enabled (ablation, section 4).";
+            + "except for a FAILURE when the adaptive reward is enabled (ablation, section 4). The one switch of this "
+            + "term: the buffer applies it to R(W), the baseline and the advantage, and the learner trains on those. "
+            + "With reward.coarse.enabled, reward.adaptive.enabled and reward.fine.enabled all false the learner draws "
+            + "no RL samples (supervised only).";
 
     public static final String ADAPTIVE_ENABLED_CONFIG = "reward.adaptive.enabled";
     private static final String ADAPTIVE_ENABLED_DOC = "For a FAILURE, replace the coarse reward by the adaptive one "
@@ -44,13 +47,20 @@ public final class RewardConfig extends AbstractConfig {
 
     public static final String FINE_ENABLED_CONFIG = "reward.fine.enabled";
     private static final String FINE_ENABLED_DOC = "Add the fine-grained per-token penalty of the error's category "
-            + "(section 2). When false no token is penalised.";
+            + "(section 2). When false no token is penalised (ablation).";
 
     public static final String ALPHA_MODE_CONFIG = "reward.alpha.mode";
     public static final String ALPHA_PAPER = "paper";
     public static final String ALPHA_ONE = "one";
     private static final String ALPHA_MODE_DOC = "Weight alpha of the fine reward: 'paper' = T / (E - S + 1) with T the "
-            + "completion length and S..E the penalised tokens; 'one' = 1 as in the released code (section 2).";
+            + "completion length and S..E the penalised tokens, capped at reward.alpha.max; 'one' = 1 as in the released "
+            + "code (section 2). Reproducing the released code needs 'one': its learning rate was tuned with it.";
+
+    public static final String ALPHA_MAX_CONFIG = "reward.alpha.max";
+    private static final String ALPHA_MAX_DOC = "Cap on alpha in the 'paper' mode. Uncapped, alpha is 40 on a 3-token "
+            + "error line of a 120-token program, so one line's tokens would get -12 each, far beyond the sequence-level "
+            + "advantage |R(W) - b| <= 2 (section 2). The default 10 keeps a one-line penalty at most 10 * |reward.fine.value| "
+            + "= 3 per token. Alpha is never below 1, so a cap of 1 is the released code's weighting.";
 
     public static final String BASELINE_CONFIG = "reward.baseline";
     public static final String BASELINE_GREEDY = "greedy";
@@ -66,6 +76,17 @@ public final class RewardConfig extends AbstractConfig {
             throw new ConfigException(name, value, "must be a finite number");
     };
 
+    private static final ConfigDef.Validator AT_LEAST_ONE = new ConfigDef.Validator() {
+        @Override
+        public void ensureValid(String name, Object value) {
+            if (value == null || !Double.isFinite((Double) value) || (Double) value < 1)
+                throw new ConfigException(name, value, "must be a finite number >= 1");
+        }
+
+        @Override
+        public String toString() { return "[1,...]"; }
+    };
+
     public static final ConfigDef CONFIG = new ConfigDef()
             .define(PASS_CONFIG, Type.DOUBLE, 1.0, FINITE, Importance.MEDIUM, PASS_DOC)
             .define(FAILURE_CONFIG, Type.DOUBLE, -0.3, FINITE, Importance.MEDIUM, FAILURE_DOC)
@@ -77,6 +98,7 @@ public final class RewardConfig extends AbstractConfig {
             .define(FINE_ENABLED_CONFIG, Type.BOOLEAN, true, Importance.MEDIUM, FINE_ENABLED_DOC)
             .define(ALPHA_MODE_CONFIG, Type.STRING, ALPHA_PAPER, ValidString.in(ALPHA_PAPER, ALPHA_ONE),
                     Importance.MEDIUM, ALPHA_MODE_DOC)
+            .define(ALPHA_MAX_CONFIG, Type.DOUBLE, 10.0, AT_LEAST_ONE, Importance.MEDIUM, ALPHA_MAX_DOC)
             .define(BASELINE_CONFIG, Type.STRING, BASELINE_GREEDY,
                     ValidString.in(BASELINE_GREEDY, BASELINE_GROUP_MEAN, BASELINE_NONE), Importance.HIGH, BASELINE_DOC);
 
@@ -95,6 +117,10 @@ public final class RewardConfig extends AbstractConfig {
     public boolean coarseEnabled() { return getBoolean(COARSE_ENABLED_CONFIG); }
     public boolean adaptiveEnabled() { return getBoolean(ADAPTIVE_ENABLED_CONFIG); }
     public boolean fineEnabled() { return getBoolean(FINE_ENABLED_CONFIG); }
+
+    /** Whether the RL term of the loss can be non-zero: some reward switch is on. */
+    public boolean rlEnabled() { return coarseEnabled() || adaptiveEnabled() || fineEnabled(); }
     public String alphaMode() { return getString(ALPHA_MODE_CONFIG); }
+    public float alphaMax() { return getDouble(ALPHA_MAX_CONFIG).floatValue(); }
     public String baseline() { return getString(BASELINE_CONFIG); }
 }

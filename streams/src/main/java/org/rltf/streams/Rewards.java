@@ -3,16 +3,22 @@ package org.rltf.streams;
 import java.util.List;
 import java.util.Objects;
 
+import org.rltf.events.BaselineSource;
 import org.rltf.events.ErrorCategory;
 import org.rltf.events.Experience;
 import org.rltf.events.Feedback;
 import org.rltf.events.Outcome;
 import org.rltf.events.Sample;
+import org.rltf.schemas.InvalidEventException;
 
 /**
  * The rewards of RLTF-METHOD.md, sections 1-4, as pure functions of a sample, its feedback and a
  * {@link RewardConfig}. Nothing here reads a clock, a store or a random number: the same inputs always give the
  * same {@link Experience}, which is what lets a replay reproduce a run.
+ *
+ * <p>Input that cannot be rewarded (a SANDBOX_ERROR, feedback of another sample, per-token arrays that disagree,
+ * passed/total or an error span out of range) is the event's fault and raises {@link InvalidEventException}, which
+ * the buffer dead-letters; any other exception from here is a bug and stops the buffer.
  */
 public final class Rewards {
     private Rewards() {}
@@ -26,7 +32,7 @@ public final class Rewards {
 
     /**
      * Coarse reward of {@code outcome}. SANDBOX_ERROR is the grader's own failure and never a reward
-     * ({@link IllegalArgumentException}).
+     * ({@link InvalidEventException}).
      */
     public static float coarse(Outcome outcome, RewardConfig config) {
         Objects.requireNonNull(outcome, "outcome");
@@ -35,7 +41,7 @@ public final class Rewards {
             case FAILURE -> config.failure();
             case RUNTIME_ERROR -> config.runtimeError();
             case SYNTAX_ERROR -> config.syntaxError();
-            case SANDBOX_ERROR -> throw new IllegalArgumentException(
+            case SANDBOX_ERROR -> throw new InvalidEventException(
                     "SANDBOX_ERROR is a grader failure, never a reward: the sample must be retried or dropped");
         };
     }
@@ -53,7 +59,7 @@ public final class Rewards {
      */
     public static float adaptive(int passed, int total, RewardConfig config) {
         if (total <= 0 || passed < 0 || passed > total)
-            throw new IllegalArgumentException("Adaptive reward needs 0 <= passed <= total and total > 0, got passed="
+            throw new InvalidEventException("Adaptive reward needs 0 <= passed <= total and total > 0, got passed="
                     + passed + " total=" + total);
         double failure = config.failure();
         double pass = config.pass();
@@ -90,10 +96,10 @@ public final class Rewards {
     /** S..E of the tokens [starts[i], ends[i]) that overlap the character range [from, to). */
     public static TokenSpan span(List<Integer> starts, List<Integer> ends, int from, int to) {
         if (starts.size() != ends.size())
-            throw new IllegalArgumentException("token_starts has " + starts.size() + " entries but token_ends has "
+            throw new InvalidEventException("token_starts has " + starts.size() + " entries but token_ends has "
                     + ends.size());
         if (from < 0 || to < from)
-            throw new IllegalArgumentException("Error span must satisfy 0 <= start <= end, got " + from + ".." + to);
+            throw new InvalidEventException("Error span must satisfy 0 <= start <= end, got " + from + ".." + to);
         int first = -1;
         int last = -1;
         for (int t = 0; t < starts.size(); t++) {
@@ -128,39 +134,101 @@ public final class Rewards {
     }
 
     /**
-     * alpha: T / (E - S + 1) in the paper's mode (T = completion tokens), so that a short span weighs as much as
-     * the whole program; 1 in the released code's mode. 1 when no token is penalised (the value is then unused).
+     * alpha: min(T / (E - S + 1), reward.alpha.max) in the paper's mode (T = completion tokens), so that a short
+     * span weighs as much as the whole program, up to the cap; 1 in the released code's mode. 1 when no token is
+     * penalised (the value is then unused).
      */
     public static float alpha(int completionTokens, TokenSpan span, RewardConfig config) {
         if (span.isNone() || RewardConfig.ALPHA_ONE.equals(config.alphaMode())) return 1f;
         if (span.end() >= completionTokens)
-            throw new IllegalArgumentException("Token span " + span + " is outside a completion of " + completionTokens
+            throw new InvalidEventException("Token span " + span + " is outside a completion of " + completionTokens
                     + " tokens");
-        return (float) completionTokens / span.length();
+        return Math.min((float) completionTokens / span.length(), config.alphaMax());
     }
 
-    // ---- The Experience and section 4's advantages ------------------------------------------------------------
+    // ---- Section 4: the advantage --------------------------------------------------------------------------
+
+    /*
+     *   A_t = (R(W) - b(problem)) + R_fine_t * alpha          R_fine_t = reward.fine.value on S..E, else 0
+     *         `-- sequence_advantage  `-- fine_weight on S..E
+     *
+     * The buffer computes both parts once, under the switches, and writes them into the Experience; the learner
+     * turns A_t into loss weights A_t / N_rl and computes nothing else of its own.
+     */
 
     /**
-     * The rewarded experience of a graded sample, with baseline {@code baseline} already decided by the caller
-     * (the topology: greedy, group mean or 0). Throws {@link IllegalArgumentException} for SANDBOX_ERROR (never a
-     * reward), for feedback of another sample, and for a sample whose per-token arrays disagree in length.
+     * R(W) - b, the part of A_t every token shares. 0 when coarse and adaptive are both off: the ablation then has
+     * no sequence-level term at all (R(W) and a greedy b are 0 anyway, but a baseline of a run with other switches
+     * must not leak in).
      */
-    public static Experience experience(Sample sample, Feedback feedback, float baseline, RewardConfig config) {
+    public static float sequenceAdvantage(float reward, float baseline, RewardConfig config) {
+        if (!config.coarseEnabled() && !config.adaptiveEnabled()) return 0f;
+        return reward - baseline;
+    }
+
+    /** R_fine * alpha, what A_t adds on each penalised token; 0 when no token is penalised (or fine is off). */
+    public static float fineWeight(TokenSpan span, float alpha, RewardConfig config) {
+        return span.isNone() ? 0f : config.fineValue() * alpha;
+    }
+
+    /**
+     * A_t = sequence_advantage + (fine_weight on S..E, else 0) for each completion token t of {@code e}: the one
+     * place the per-token advantage is formed. The learner's loss is -sum_t A_t * log p(w_t | ...) / N_rl. An
+     * event written before the buffer recorded the two parts reads them as reward - baseline and
+     * fine_reward * alpha, which is what it was trained with then.
+     */
+    public static float[] advantages(Experience e) {
+        int tokens = e.getTokenIds().size();
+        float sequence = e.getSequenceAdvantage() != null ? e.getSequenceAdvantage() : e.getReward() - e.getBaseline();
+        float fine = e.getFineWeight() != null ? e.getFineWeight() : e.getFineReward() * e.getAlpha();
+        int from = e.getFineStartToken();
+        int to = e.getFineEndToken();
+        float[] a = new float[tokens];
+        for (int t = 0; t < tokens; t++)
+            a[t] = from >= 0 && t >= from && t <= to ? sequence + fine : sequence;
+        return a;
+    }
+
+    // ---- The Experience --------------------------------------------------------------------------------------
+
+    /**
+     * The rewarded experience of a graded sample before its baseline is known: b = 0 from {@link BaselineSource#NONE}
+     * (the final value for reward.baseline=none; the topology sets the others with {@link #withBaseline}).
+     */
+    public static Experience experience(Sample sample, Feedback feedback, RewardConfig config) {
+        return experience(sample, feedback, 0f, BaselineSource.NONE, config);
+    }
+
+    /**
+     * The rewarded experience of a graded sample, with baseline {@code baseline} from {@code source} already
+     * decided by the caller (the topology: greedy, group mean or none). Throws {@link InvalidEventException} for
+     * SANDBOX_ERROR (never a reward), for feedback of another sample, for passed/total out of range, and for a
+     * sample whose per-token arrays disagree in length.
+     */
+    public static Experience experience(Sample sample, Feedback feedback, float baseline, BaselineSource source,
+                                        RewardConfig config) {
         validate(sample);
         if (feedback.getOutcome() == Outcome.SANDBOX_ERROR)
-            throw new IllegalArgumentException("Feedback of sample '" + feedback.getSampleId()
+            throw new InvalidEventException("Feedback of sample '" + feedback.getSampleId()
                     + "' is SANDBOX_ERROR: a grader failure is never a reward");
         if (!sample.getSampleId().equals(feedback.getSampleId()))
-            throw new IllegalArgumentException("Feedback is for sample '" + feedback.getSampleId() + "', not '"
+            throw new InvalidEventException("Feedback is for sample '" + feedback.getSampleId() + "', not '"
                     + sample.getSampleId() + "'");
-        if (!Float.isFinite(baseline)) throw new IllegalArgumentException("Baseline must be finite, got " + baseline);
+        if (sample.getPolicyVersion() < 0)
+            throw new InvalidEventException("Sample '" + sample.getSampleId() + "' has policy_version "
+                    + sample.getPolicyVersion() + "; versions start at 0");
+        checkBaseline(baseline, source);
 
         Outcome outcome = feedback.getOutcome();
         int passed = feedback.getPassed();
         int total = feedback.getTotal();
+        if (passed < 0 || passed > total)
+            throw new InvalidEventException("Feedback of sample '" + feedback.getSampleId() + "' has passed=" + passed
+                    + " of total=" + total + ": needs 0 <= passed <= total");
         int tokens = sample.getTokenIds().size();
+        float reward = reward(outcome, passed, total, config);
         TokenSpan span = fineSpan(sample, feedback, config);
+        float alpha = alpha(tokens, span, config);
         return Experience.newBuilder()
                 .setRun(sample.getRun())
                 .setSampleId(sample.getSampleId())
@@ -177,43 +245,47 @@ public final class Rewards {
                 .setRewardCoarse(coarse(outcome, config))
                 // Recorded for every FAILURE so analytics can compare; R(W) uses it only when enabled.
                 .setRewardAdaptive(outcome == Outcome.FAILURE ? adaptive(passed, total, config) : null)
-                .setReward(reward(outcome, passed, total, config))
+                .setReward(reward)
                 .setBaseline(baseline)
                 .setBaselineMode(config.baseline())
+                .setBaselineSource(source)
+                .setSequenceAdvantage(sequenceAdvantage(reward, baseline, config))
                 .setFineReward(span.isNone() ? 0f : config.fineValue())
                 .setFineStartToken(span.start())
                 .setFineEndToken(span.end())
-                .setAlpha(alpha(tokens, span, config))
+                .setAlpha(alpha)
+                .setFineWeight(fineWeight(span, alpha, config))
                 .build();
     }
 
-    /** The same experience with another baseline (the topology decides b after the join). */
-    public static Experience withBaseline(Experience experience, float baseline) {
-        if (!Float.isFinite(baseline)) throw new IllegalArgumentException("Baseline must be finite, got " + baseline);
-        return Experience.newBuilder(experience).setBaseline(baseline).build();
+    /**
+     * The same experience with baseline {@code baseline} from {@code source} (the topology decides b after the
+     * join) and the sequence advantage that follows from it.
+     */
+    public static Experience withBaseline(Experience experience, float baseline, BaselineSource source,
+                                          RewardConfig config) {
+        checkBaseline(baseline, source);
+        return Experience.newBuilder(experience)
+                .setBaseline(baseline)
+                .setBaselineSource(source)
+                .setSequenceAdvantage(sequenceAdvantage(experience.getReward(), baseline, config))
+                .build();
     }
 
-    /**
-     * Section 4: A_t = (R(W) - b) + R_fine_t * alpha for each completion token t, where R_fine_t is the fine reward
-     * on S..E and 0 elsewhere. The learner's loss is -sum_t A_t * log p(w_t | ...) / (RL tokens in the batch).
-     */
-    public static float[] advantages(Experience e) {
-        int tokens = e.getTokenIds().size();
-        float sequence = e.getReward() - e.getBaseline();
-        float fine = e.getFineReward() * e.getAlpha();
-        int from = e.getFineStartToken();
-        int to = e.getFineEndToken();
-        float[] a = new float[tokens];
-        for (int t = 0; t < tokens; t++)
-            a[t] = from >= 0 && t >= from && t <= to ? sequence + fine : sequence;
-        return a;
+    // The caller computed the baseline: a bad one is a bug, not bad data.
+    private static void checkBaseline(float baseline, BaselineSource source) {
+        if (!Float.isFinite(baseline)) throw new IllegalArgumentException("Baseline must be finite, got " + baseline);
+        if (source == null || source == BaselineSource.UNKNOWN)
+            throw new IllegalArgumentException("The buffer must say where a baseline came from, got " + source);
+        if (source == BaselineSource.NONE && baseline != 0f)
+            throw new IllegalArgumentException("A missing baseline is 0, got " + baseline);
     }
 
     private static void validate(Sample sample) {
         int tokens = sample.getTokenIds().size();
         if (sample.getTokenStarts().size() != tokens || sample.getTokenEnds().size() != tokens
                 || sample.getLogProbs().size() != tokens)
-            throw new IllegalArgumentException("Sample '" + sample.getSampleId() + "' has " + tokens
+            throw new InvalidEventException("Sample '" + sample.getSampleId() + "' has " + tokens
                     + " token_ids but " + sample.getTokenStarts().size() + " token_starts, "
                     + sample.getTokenEnds().size() + " token_ends and " + sample.getLogProbs().size() + " log_probs");
     }

@@ -9,10 +9,14 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.stream.Collectors;
 
+import org.apache.avro.Schema;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsConfig;
@@ -25,6 +29,7 @@ import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.rltf.events.BaselineSource;
 import org.rltf.events.ErrorCategory;
 import org.rltf.events.Experience;
 import org.rltf.events.Feedback;
@@ -49,6 +54,7 @@ class BufferTopologyTest {
     private BufferConfig buffer;
 
     private void start(Map<String, Object> bufferProps, Map<String, Object> rewardProps) {
+        if (driver != null) driver.close(); // a test may run several topologies, one after the other
         Map<String, Object> b = new HashMap<>(Map.of(
                 BufferConfig.HORIZON_MS_CONFIG, 100_000L, BufferConfig.JOIN_WINDOW_MS_CONFIG, 10_000L,
                 BufferConfig.GRACE_MS_CONFIG, 1_000L, BufferConfig.BASELINE_WAIT_MS_CONFIG, 5_000L,
@@ -60,7 +66,7 @@ class BufferTopologyTest {
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "ttd-buffer");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.resolve(UUID.randomUUID().toString()).toString());
         driver = new TopologyTestDriver(topology, props);
         var eventSerdes = BufferTopology.EventSerdes.avro(serdeConfig);
         samples = driver.createInputTopic(TOPICS.samples(), Serdes.String().serializer(),
@@ -103,6 +109,9 @@ class BufferTopologyTest {
         assertThat(e.getReward()).isEqualTo(-0.6f);
         assertThat(e.getBaseline()).isEqualTo(0f);
         assertThat(e.getBaselineMode()).isEqualTo("none");
+        assertThat(e.getBaselineSource()).isEqualTo(BaselineSource.NONE);
+        assertThat(e.getSequenceAdvantage()).isEqualTo(-0.6f);
+        assertThat(e.getFineWeight()).isCloseTo(-0.3f * 1.5f, within(EPS));
         assertThat(e.getFineStartToken()).isEqualTo(0);
         assertThat(e.getFineEndToken()).isEqualTo(1);
         assertThat(e.getAlpha()).isCloseTo(1.5f, within(EPS)); // T = 3, span of 2
@@ -112,6 +121,19 @@ class BufferTopologyTest {
         BufferSnapshot snap = OnlineBuffer.snapshot(store(), 0, buffer);
         assertThat(snap.experiences()).containsExactly(e);
         assertThat(snap.newestEventTime()).isEqualTo(1_500);
+    }
+
+    @Test
+    void alphaIsCappedOnAShortErrorLine() {
+        start(Map.of(), Map.of(RewardConfig.BASELINE_CONFIG, "none", RewardConfig.ALPHA_MAX_CONFIG, 8));
+        // Character 3 of a 32-token program is one token: the paper's alpha would be 32 / 1 = 32.
+        Sample s = sample(RUN, "short-line", "p1", 0, false, 32);
+        graded(s, feedback(s, Outcome.SYNTAX_ERROR, 0, 3, ErrorCategory.U_LINE, 3, 4), 1_000, 1_000);
+        Experience e = experience.readValue();
+        assertThat(e.getFineStartToken()).isEqualTo(3);
+        assertThat(e.getFineEndToken()).isEqualTo(3);
+        assertThat(e.getAlpha()).isEqualTo(8f);
+        assertThat(Rewards.advantages(e)[3]).isCloseTo(-1f - 0.3f * 8, within(EPS)); // -3.4
     }
 
     @Test
@@ -158,6 +180,9 @@ class BufferTopologyTest {
         List<TestRecord<String, Experience>> out = experience.readRecordsToList();
         assertThat(out).extracting(TestRecord::key).containsExactly("p@v1/0/0", "p@v1/0/1", "p@v1/0/2");
         assertThat(out).extracting(r -> r.value().getBaseline()).containsOnly(0.35f);
+        assertThat(out).extracting(r -> r.value().getBaselineSource()).containsOnly(BaselineSource.GREEDY);
+        assertThat(out.get(1).value().getSequenceAdvantage()).isCloseTo(1f - 0.35f, within(EPS));
+        assertThat(out.get(2).value().getSequenceAdvantage()).isCloseTo(-1f - 0.35f, within(EPS));
         assertThat(out).extracting(TestRecord::timestamp).containsExactly(1_300L, 1_100L, 1_200L); // own event times
         assertThat(out.get(0).value().getGreedy()).isTrue();
         // A later sample of the same version gets it at once.
@@ -189,7 +214,10 @@ class BufferTopologyTest {
         graded(later, feedback(later, Outcome.PASS, 1, 1), 8_000, 8_000);
         Map<String, Experience> out = byId(experience.readKeyValuesToList());
         assertThat(out.get("p@v2/s").getBaseline()).isEqualTo(1f); // latest older greedy reward of p (version 0)
+        assertThat(out.get("p@v2/s").getBaselineSource()).isEqualTo(BaselineSource.GREEDY);
         assertThat(out.get("q@v2/s").getBaseline()).isEqualTo(0f); // none at all
+        assertThat(out.get("q@v2/s").getBaselineSource()).isEqualTo(BaselineSource.NONE); // visible as missing
+        assertThat(out.get("q@v2/s").getSequenceAdvantage()).isEqualTo(1f);
         assertThat(out.get("p@v2/s").getReward()).isEqualTo(-0.6f);
     }
 
@@ -213,6 +241,8 @@ class BufferTopologyTest {
         assertThat(out.get("p@v0/0/3").getBaseline()).isCloseTo((1f - 0.6f) / 2, within(EPS)); // 0.2
         assertThat(out.get("p@v0/0/0").getBaseline()).isCloseTo((1f - 0.6f - 1f) / 3, within(EPS)); // -0.2
         assertThat(out.values()).extracting(Experience::getBaselineMode).containsOnly("group-mean");
+        assertThat(out.values()).extracting(Experience::getBaselineSource).containsOnly(BaselineSource.GROUP_MEAN);
+        assertThat(out.get("p@v0/0/1").getSequenceAdvantage()).isCloseTo(1f + 0.8f, within(EPS));
     }
 
     @Test
@@ -232,6 +262,72 @@ class BufferTopologyTest {
         assertThat(out.get("p@v0/1").getBaseline()).isCloseTo(0.025f, within(EPS));
         assertThat(out.get("p@v0/2").getBaseline()).isCloseTo(1f, within(EPS));
         assertThat(out.get("q@v0/1").getBaseline()).isEqualTo(0f); // alone in its group
+        assertThat(out.get("q@v0/1").getBaselineSource()).isEqualTo(BaselineSource.NONE);
+        assertThat(out.get("p@v0/1").getBaselineSource()).isEqualTo(BaselineSource.GROUP_MEAN);
+    }
+
+    /**
+     * One problem graded under {@code rewardProps} with the greedy baseline: its greedy program passes (R = 1, the
+     * baseline of the others) and three samples: a FAILURE 1 of 4 (adaptive 0.025, coarse -0.3), a RUNTIME_ERROR on
+     * token 2 of 8 (U_line, alpha 8) and a SYNTAX_ERROR cut off at the end (U_global, alpha 1).
+     */
+    private Map<String, Experience> gradedUnder(Map<String, Object> rewardProps) {
+        start(Map.of(), rewardProps);
+        Sample g = sample(RUN, "p@v0/0/0", "p", 0, true, 8);
+        Sample a = sample(RUN, "p@v0/0/1", "p", 0, false, 8);
+        Sample b = sample(RUN, "p@v0/0/2", "p", 0, false, 8);
+        Sample c = sample(RUN, "p@v0/0/3", "p", 0, false, 8);
+        graded(g, feedback(g, Outcome.PASS, 4, 4), 1_000, 1_000);
+        graded(a, feedback(a, Outcome.FAILURE, 1, 4), 1_000, 1_100);
+        graded(b, feedback(b, Outcome.RUNTIME_ERROR, 0, 4, ErrorCategory.U_LINE, 2, 3), 1_000, 1_200);
+        graded(c, feedback(c, Outcome.SYNTAX_ERROR, 0, 4, ErrorCategory.U_GLOBAL, null, null), 1_000, 1_300);
+        Map<String, Experience> out = byId(experience.readKeyValuesToList());
+        assertThat(out).hasSize(4);
+        return out;
+    }
+
+    /** The names of the Experience fields in which {@code a} and {@code b} differ, over all their samples. */
+    private static Set<String> changedFields(Map<String, Experience> a, Map<String, Experience> b) {
+        Set<String> changed = new TreeSet<>();
+        for (String id : a.keySet())
+            for (Schema.Field f : Experience.getClassSchema().getFields())
+                if (!Objects.equals(a.get(id).get(f.pos()), b.get(id).get(f.pos()))) changed.add(f.name());
+        return changed;
+    }
+
+    @Test
+    void eachRewardSwitchChangesExactlyTheFieldsItClaims() {
+        Map<String, Experience> all = gradedUnder(Map.of());
+        assertThat(all.get("p@v0/0/1").getSequenceAdvantage()).isCloseTo(0.025f - 1f, within(EPS));
+        assertThat(all.get("p@v0/0/2").getFineWeight()).isCloseTo(-0.3f * 8, within(EPS));
+        assertThat(all.get("p@v0/0/3").getFineWeight()).isCloseTo(-0.3f, within(EPS));
+
+        // Coarse off: R(W) of everything but the failure is 0, so the greedy baseline is 0 too.
+        Map<String, Experience> noCoarse = gradedUnder(Map.of(RewardConfig.COARSE_ENABLED_CONFIG, false));
+        assertThat(changedFields(all, noCoarse)).containsExactly("baseline", "reward", "sequence_advantage");
+        assertThat(noCoarse.get("p@v0/0/1").getSequenceAdvantage()).isCloseTo(0.025f, within(EPS));
+        assertThat(noCoarse.get("p@v0/0/2").getSequenceAdvantage()).isEqualTo(0f);
+        assertThat(noCoarse.get("p@v0/0/2").getRewardCoarse()).isEqualTo(-0.6f); // recorded, not used
+
+        // Adaptive off: only the failure's reward and advantage move, to the coarse -0.3.
+        Map<String, Experience> noAdaptive = gradedUnder(Map.of(RewardConfig.ADAPTIVE_ENABLED_CONFIG, false));
+        assertThat(changedFields(all, noAdaptive)).containsExactly("reward", "sequence_advantage");
+        assertThat(noAdaptive.get("p@v0/0/1").getSequenceAdvantage()).isCloseTo(-0.3f - 1f, within(EPS));
+
+        // Fine off: no token is penalised; R(W), b and R(W) - b are untouched.
+        Map<String, Experience> noFine = gradedUnder(Map.of(RewardConfig.FINE_ENABLED_CONFIG, false));
+        assertThat(changedFields(all, noFine)).containsExactly("alpha", "fine_end_token", "fine_reward",
+                "fine_start_token", "fine_weight");
+        assertThat(noFine.values()).extracting(Experience::getFineWeight).containsOnly(0f);
+        assertThat(noFine.values()).extracting(Experience::getFineStartToken).containsOnly(-1);
+
+        // Coarse and adaptive off: no sequence-level term at all; the fine term is as before.
+        Map<String, Experience> fineOnly = gradedUnder(Map.of(RewardConfig.COARSE_ENABLED_CONFIG, false,
+                RewardConfig.ADAPTIVE_ENABLED_CONFIG, false));
+        assertThat(changedFields(all, fineOnly)).containsExactly("baseline", "reward", "sequence_advantage");
+        assertThat(fineOnly.values()).extracting(Experience::getSequenceAdvantage).containsOnly(0f);
+        assertThat(Rewards.advantages(fineOnly.get("p@v0/0/2")))
+                .containsExactly(new float[] {0, 0, -2.4f, 0, 0, 0, 0, 0}, within(EPS));
     }
 
     @Test

@@ -29,12 +29,14 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.rltf.broker.testing.KafkaEnv;
 import org.rltf.broker.testing.KafkaExtension;
+import org.rltf.events.BaselineSource;
 import org.rltf.events.DeadLetter;
 import org.rltf.events.ErrorCategory;
 import org.rltf.events.Experience;
 import org.rltf.events.Feedback;
 import org.rltf.events.Outcome;
 import org.rltf.events.Sample;
+import org.rltf.schemas.InvalidEventException;
 import org.rltf.schemas.Topics;
 import org.rltf.schemas.serde.AvroSerdes;
 
@@ -102,6 +104,7 @@ class OnlineBufferBrokerTest {
             Map<String, ConsumerRecord<String, Experience>> out = readExperience(env, topics, expected.size());
             assertThat(out.keySet()).containsExactlyInAnyOrderElementsOf(expected);
             assertThat(out.values()).extracting(r -> r.value().getBaseline()).containsOnly(0.35f);
+            assertThat(out.values()).extracting(r -> r.value().getBaselineSource()).containsOnly(BaselineSource.GREEDY);
             assertThat(out.get("p@v0/0/1").value().getReward()).isEqualTo(1f);
             assertThat(out.get("p@v0/0/2").value().getReward()).isEqualTo(-0.6f);
             assertThat(out.get("p@v0/0/2").value().getFineStartToken()).isEqualTo(1); // "\n    return x" = [8, 21)
@@ -128,7 +131,7 @@ class OnlineBufferBrokerTest {
             assertThat(StandardCharsets.UTF_8.decode(garbage.getValue()).toString()).isEqualTo("not an avro record");
             DeadLetter unrewardable = dead.get("p@v0/0/5");
             assertThat(unrewardable.getReason()).contains("token_ends");
-            assertThat(unrewardable.getErrorClass()).isEqualTo(IllegalArgumentException.class.getName());
+            assertThat(unrewardable.getErrorClass()).isEqualTo(InvalidEventException.class.getName());
             assertThat(online.state()).isEqualTo(KafkaStreams.State.RUNNING);
         }
     }
