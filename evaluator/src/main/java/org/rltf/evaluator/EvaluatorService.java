@@ -28,6 +28,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.common.utils.Utils;
 import org.rltf.events.Checkpoint;
@@ -95,6 +96,8 @@ public final class EvaluatorService implements Service {
     private final AtomicBoolean closing = new AtomicBoolean();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private Policy policy;
+    private final java.util.Set<Long> requested = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final java.util.TreeMap<Long, ConsumerRecord<String, Checkpoint>> skipped = new java.util.TreeMap<>();
 
     public EvaluatorService(Map<String, ?> configs) {
         this(configs, new SimpleMeterRegistry());
@@ -163,7 +166,14 @@ public final class EvaluatorService implements Service {
             problems.catchUp();
             log.info("Evaluator {}: {} problems of split '{}' in {}; evaluating every {} version(s) of {}", serviceName,
                     problems.size(), config.split(), topics.problems(), config.everyVersions(), topics.checkpoints());
-            consumer.run(this::handle);
+            try {
+                while (!closing.get()) {
+                    consumer.poll(Duration.ofMillis(config.pollTimeoutMs()), this::handle);
+                    evaluateRequested();
+                }
+            } catch (WakeupException e) {
+                if (!closing.get()) throw e;
+            }
         } catch (Exception e) {
             failure = e;
             log.error("Evaluator {} stopped on an unrecoverable error", serviceName, e);
@@ -174,10 +184,43 @@ public final class EvaluatorService implements Service {
         }
     }
 
-    private void handle(ConsumerRecord<String, Checkpoint> record) throws InterruptedException {
+    /**
+     * Asks for checkpoint {@code version} to be evaluated even if {@code evaluator.every.versions} skips it (e.g. the
+     * last checkpoint of a run); thread-safe. It is evaluated once its event has been read, soon if it already was.
+     */
+    public void evaluateAlso(long version) {
+        requested.add(version);
+    }
+
+    private void evaluateRequested() {
+        for (Long v : List.copyOf(requested)) {
+            ConsumerRecord<String, Checkpoint> r = skipped.remove(v);
+            if (r != null) {
+                requested.remove(v);
+                try {
+                    evaluate(r);
+                } catch (InvalidEventException e) {
+                    // Asked for outside the consumer's loop, so logged here instead of dead-lettered twice.
+                    log.warn("Evaluator {}: {}", serviceName, e.getMessage());
+                }
+            }
+        }
+    }
+
+    private void handle(ConsumerRecord<String, Checkpoint> record) {
+        long v = record.value().getVersion();
+        if (v == 0 || v % config.everyVersions() == 0 || requested.remove(v)) {
+            evaluate(record);
+        } else {
+            skipped.put(v, record);
+            // Only recent skipped versions can still be asked for.
+            while (skipped.size() > 64) skipped.pollFirstEntry();
+        }
+    }
+
+    private void evaluate(ConsumerRecord<String, Checkpoint> record) {
         Checkpoint cp = record.value();
         long v = cp.getVersion();
-        if (v != 0 && v % config.everyVersions() != 0) return;
         problems.poll();
         List<Problem> chosen = problems.list();
         if (config.maxProblems() > 0 && chosen.size() > config.maxProblems()) chosen = chosen.subList(0, config.maxProblems());

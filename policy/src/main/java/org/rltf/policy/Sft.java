@@ -45,15 +45,33 @@ public final class Sft {
         public double tokensPerSecond() { return seconds > 0 ? completionTokens / seconds : Double.NaN; }
     }
 
+    /** Told after each optimizer step, on the training thread (progress display). */
+    @FunctionalInterface
+    public interface StepListener {
+        StepListener NONE = (step, loss) -> {};
+
+        void onStep(long step, double loss);
+    }
+
     /** Trains {@code policy} in place with a trainer of its own (closed at the end). */
     public static Result run(List<SftExample> examples, Policy policy, Options options) {
+        return run(examples, policy, options, StepListener.NONE);
+    }
+
+    /** As {@link #run(List, Policy, Options)}, telling {@code listener} of each step. */
+    public static Result run(List<SftExample> examples, Policy policy, Options options, StepListener listener) {
         try (PolicyTrainer trainer = new PolicyTrainer(policy, options.trainer())) {
-            return run(examples, trainer, policy.tokenizer(), policy.config().context(), options);
+            return run(examples, trainer, policy.tokenizer(), policy.config().context(), options, listener);
         }
     }
 
     /** Trains with an existing trainer (a learner's, whose optimizer state carries on afterwards). */
     public static Result run(List<SftExample> examples, PolicyTrainer trainer, Tokenizer tokenizer, int context, Options options) {
+        return run(examples, trainer, tokenizer, context, options, StepListener.NONE);
+    }
+
+    private static Result run(List<SftExample> examples, PolicyTrainer trainer, Tokenizer tokenizer, int context,
+                              Options options, StepListener listener) {
         if (examples.isEmpty()) throw new IllegalArgumentException("no SFT examples");
         List<int[][]> encoded = new ArrayList<>(examples.size());
         for (SftExample e : examples) encoded.add(encode(e, tokenizer, context));
@@ -89,6 +107,7 @@ public final class Sft {
             StepStats st = trainer.step();
             losses.add(loss);
             tokens += n;
+            listener.onStep(st.step(), loss);
             if (options.logEvery() > 0 && (st.step() % options.logEvery() == 0 || s == options.steps() - 1)) {
                 LOG.info("sft step {} loss {} grad-norm {} lr {}", st.step(), String.format("%.4f", loss), String.format("%.3f", st.gradNorm()),
                         String.format("%.2e", st.lr()));
