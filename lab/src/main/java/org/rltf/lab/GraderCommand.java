@@ -6,6 +6,7 @@ import java.util.Map;
 import org.rltf.grader.GraderConfig;
 import org.rltf.grader.service.GraderService;
 import org.rltf.grader.service.GraderServiceConfig;
+import org.rltf.kernel.ServiceMain;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -51,6 +52,6 @@ public final class GraderCommand implements Runnable {
         if (instanceId != null) config.put(GraderServiceConfig.INSTANCE_ID_CONFIG, instanceId);
         if (batchSize != null) config.put(GraderServiceConfig.BATCH_MAX_RECORDS_CONFIG, batchSize);
         if (parallelism != null) config.put(GraderConfig.PARALLELISM_CONFIG, parallelism);
-        GraderService.runUntilShutdown(config);
+        ServiceMain.runUntilShutdown(GraderServiceConfig.SPEC.name(), new GraderService(config));
     }
 }

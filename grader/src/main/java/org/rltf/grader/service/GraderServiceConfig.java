@@ -3,14 +3,18 @@ package org.rltf.grader.service;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.util.HashMap;
 import java.util.Map;
 
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Range;
 import org.apache.kafka.common.config.ConfigDef.Type;
 import org.rltf.grader.GraderConfig;
+import org.rltf.kernel.ClientConfigs;
 import org.rltf.kernel.RunConfig;
 import org.rltf.kernel.ServiceSpec;
 import org.rltf.schemas.Topics;
@@ -125,6 +129,40 @@ public final class GraderServiceConfig extends AbstractConfig {
 
     public String transactionalId() {
         return getString(TRANSACTIONAL_ID_PREFIX_CONFIG) + "." + run() + "." + instanceId();
+    }
+
+    /** The samples consumer: the graders' group, read_committed, offsets committed only inside the transaction. */
+    public Map<String, Object> consumerConfig() {
+        Map<String, Object> defaults = new HashMap<>();
+        defaults.put(ConsumerConfig.GROUP_ID_CONFIG, groupId());
+        if (hasStableInstanceId()) {
+            // Static membership: a restart under the same name takes its partitions back without a rebalance.
+            defaults.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, instanceId());
+        }
+        defaults.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        defaults.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        defaults.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        defaults.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, batchMaxRecords());
+        defaults.put(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, maxPollIntervalMs());
+        return ClientConfigs.consumer(originals(), clientId(), defaults);
+    }
+
+    /** The transactional producer of feedback and dead letters. */
+    public Map<String, Object> producerConfig() {
+        return ClientConfigs.producer(originals(), clientId(), Map.of(
+                ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId(),
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
+                ProducerConfig.ACKS_CONFIG, "all",
+                ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, transactionTimeoutMs()));
+    }
+
+    /** The client id of the problems table's reader, which builds its consumer from {@link #originals()}. */
+    public String problemsClientId() {
+        return clientId() + "-problems";
+    }
+
+    private String clientId() {
+        return "rltf-grader-" + run() + "-" + instanceId();
     }
 
     private static String hostName() {

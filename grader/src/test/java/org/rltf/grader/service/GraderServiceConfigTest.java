@@ -4,10 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 import org.apache.kafka.common.config.ConfigException;
 import org.junit.jupiter.api.Test;
+import org.rltf.kernel.ClientConfigs;
 
 class GraderServiceConfigTest {
 
@@ -58,5 +60,38 @@ class GraderServiceConfigTest {
         badInstance.put("instance.id", "has space");
         assertThatThrownBy(() -> new GraderServiceConfig(badInstance)).isInstanceOf(ConfigException.class)
                 .hasMessageContaining("instance.id");
+    }
+
+    @Test
+    void securitySettingsReachEveryClientTheServiceBuilds() {
+        Map<String, Object> m = minimal();
+        m.put(GraderServiceConfig.INSTANCE_ID_CONFIG, "g-0");
+        m.put("security.protocol", "SASL_SSL");
+        m.put("sasl.mechanism", "SCRAM-SHA-512");
+        m.put("sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required;");
+        m.put("ssl.truststore.location", "/etc/rltf/truststore.jks");
+        m.put("consumer.fetch.max.bytes", "1048576");
+        GraderServiceConfig config = new GraderServiceConfig(m);
+        // The service opens the problems table with its whole config; this is the reader the table builds from it.
+        Map<String, Object> problemsReader = ClientConfigs.readCommittedConsumer(config.originals(),
+                config.problemsClientId());
+        for (Map<String, Object> client : List.of(config.consumerConfig(), config.producerConfig(), problemsReader)) {
+            assertThat(client).containsEntry("bootstrap.servers", "localhost:9092")
+                    .containsEntry("security.protocol", "SASL_SSL")
+                    .containsEntry("sasl.mechanism", "SCRAM-SHA-512")
+                    .containsEntry("sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required;")
+                    .containsEntry("ssl.truststore.location", "/etc/rltf/truststore.jks")
+                    .doesNotContainKeys("run", "schema.registry.url", GraderServiceConfig.BATCH_MAX_RECORDS_CONFIG);
+        }
+        assertThat(config.consumerConfig()).containsEntry("group.id", "rltf.r1.grader")
+                .containsEntry("group.instance.id", "g-0").containsEntry("isolation.level", "read_committed")
+                .containsEntry("enable.auto.commit", false).containsEntry("max.poll.records", 16)
+                .containsEntry("fetch.max.bytes", "1048576").containsEntry("client.id", "rltf-grader-r1-g-0");
+        assertThat(problemsReader).containsEntry("isolation.level", "read_committed")
+                .containsEntry("fetch.max.bytes", "1048576").containsEntry("client.id", "rltf-grader-r1-g-0-problems")
+                .doesNotContainKey("group.id");
+        assertThat(config.producerConfig()).containsEntry("transactional.id", "rltf-grader.r1.g-0")
+                .containsEntry("acks", "all").containsEntry("transaction.timeout.ms", 300_000)
+                .doesNotContainKey("fetch.max.bytes");
     }
 }
