@@ -29,8 +29,8 @@ final class FeedbackAssembler {
     /** Feedback from a worker reply ({@code compile_error}, {@code tests} or {@code sandbox_error}). */
     Feedback fromReply(Problem problem, Sample sample, ProgramText program, int testCount, JsonNode reply, int gradeTimeMs) {
         if (reply.hasNonNull("sandbox_error")) {
-            return Feedbacks.sandboxError(sample, testCount, graderId, "SandboxError", reply.path("sandbox_error").asText(),
-                    gradeTimeMs);
+            return Feedbacks.sandboxError(sample, testCount, graderId, "SandboxError",
+                    reply.path("sandbox_error").asText(), gradeTimeMs);
         }
         List<TestResult> tests = new ArrayList<>(testCount);
         JsonNode replyTests = reply.path("tests");

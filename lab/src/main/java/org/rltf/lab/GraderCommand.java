@@ -39,7 +39,8 @@ public final class GraderCommand implements Runnable {
     Integer batchSize;
 
     @Option(names = {"-c", "--config"}, description = "Any other grader or client setting, key=value (repeatable), "
-            + "e.g. -c sandbox.error.retries=2 -c consumer.session.timeout.ms=10000.")
+            + "e.g. -c grader.sandbox.error.retries=2 -c consumer.session.timeout.ms=10000. `java -cp rltf.jar "
+            + "org.rltf.grader.service.GraderService --help` lists every key.")
     Map<String, String> extra = new LinkedHashMap<>();
 
     @Override

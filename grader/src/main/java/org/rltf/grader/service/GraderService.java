@@ -72,7 +72,7 @@ import org.slf4j.LoggerFactory;
  * <p>Bad input is kept, not dropped: a sample record that does not decode, lacks its ids, or names a
  * problem that is not in the problems topic (after reading it to its end) goes to the run's
  * dead-letter topic with the reason, in the same transaction. A program whose grading ends in
- * SANDBOX_ERROR (the grader's own failure) is graded again up to {@code sandbox.error.retries} times;
+ * SANDBOX_ERROR (the grader's own failure) is graded again up to {@code grader.sandbox.error.retries} times;
  * if it still fails that verdict is published, so the sample is accounted for, and streams leaves it
  * out of the rewards.
  *
@@ -297,7 +297,8 @@ public final class GraderService implements Service {
     private void catchUpProblems() {
         long before = problems.changes();
         problems.catchUp();
-        if (problems.changes() != before) log.info("Read {} to its end: {} problems known", topics.problems(), problems.size());
+        if (problems.changes() != before)
+            log.info("Read {} to its end: {} problems known", topics.problems(), problems.size());
     }
 
     /**
@@ -342,7 +343,8 @@ public final class GraderService implements Service {
 
     private void closeClients(boolean fenced) {
         Utils.closeQuietly(() -> consumer.close(CloseOptions.groupMembershipOperation(
-                CloseOptions.GroupMembershipOperation.LEAVE_GROUP).withTimeout(Duration.ofSeconds(10))), "samples consumer");
+                CloseOptions.GroupMembershipOperation.LEAVE_GROUP).withTimeout(Duration.ofSeconds(10))),
+                "samples consumer");
         // A fenced producer must not try to abort: the new owner of the transactional.id already did.
         Utils.closeQuietly(() -> producer.close(fenced ? Duration.ZERO : Duration.ofSeconds(10)), "producer");
         Utils.closeQuietly(problems, "problems table");

@@ -14,7 +14,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The grader as the service uses it: a program whose grading ends in SANDBOX_ERROR (the grader's own failure) is
- * graded again up to {@code sandbox.error.retries} times, and a grader that throws instead of answering
+ * graded again up to {@code grader.sandbox.error.retries} times, and a grader that throws instead of answering
  * counts as such a failure. Either way a verdict comes back, so every sample gets exactly one Feedback.
  */
 final class RetryingGrader {
