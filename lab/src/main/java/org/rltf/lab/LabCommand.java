@@ -24,8 +24,11 @@ import org.rltf.events.LearnerStep;
 import org.rltf.events.Outcome;
 import org.rltf.events.Problem;
 import org.rltf.generator.GeneratorService;
+import org.rltf.grader.GraderConfig;
 import org.rltf.grader.service.GraderService;
+import org.rltf.grader.service.GraderServiceConfig;
 import org.rltf.kernel.ClientConfigs;
+import org.rltf.kernel.ConfigContract;
 import org.rltf.kernel.TopicAdmin;
 import org.rltf.learner.LearnerService;
 import org.rltf.schemas.Topics;
@@ -256,12 +259,20 @@ public final class LabCommand implements Callable<Integer> {
             return m;
         }
 
+        /**
+         * The run's keys and the grader's own only: the grader rejects keys it does not read. Of {@code overrides}
+         * (-c, given to every service) it takes those it reads and any under its prefix, so a mistyped grader key
+         * still fails at start-up while another service's key is left to that service.
+         */
         public Map<String, Object> grader(int i, Map<String, String> overrides) {
-            Map<String, Object> m = base();
-            m.put("instance.id", "grader-" + i);
-            m.put("grader.id", "grader-" + i);
-            m.put("grader.parallelism", "2");
-            m.putAll(overrides);
+            Map<String, Object> m = new LinkedHashMap<>(common);
+            m.put(GraderServiceConfig.RUN_CONFIG, run);
+            m.put(GraderServiceConfig.INSTANCE_ID_CONFIG, "grader-" + i);
+            m.put(GraderConfig.ID_CONFIG, "grader-" + i);
+            m.put(GraderConfig.PARALLELISM_CONFIG, "2");
+            overrides.forEach((k, v) -> {
+                if (ConfigContract.accepts(GraderServiceConfig.SPEC, k) || k.startsWith("grader.")) m.put(k, v);
+            });
             return m;
         }
     }
