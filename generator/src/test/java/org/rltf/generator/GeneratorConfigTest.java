@@ -3,11 +3,17 @@ package org.rltf.generator;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 
 import org.apache.kafka.common.config.ConfigException;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.rltf.kernel.ConfigContract;
+import org.rltf.kernel.ConfigHelp;
+import org.rltf.kernel.UnknownConfigException;
 
 class GeneratorConfigTest {
 
@@ -34,7 +40,7 @@ class GeneratorConfigTest {
     @Test
     void badValuesFailNamingTheirKey() {
         Map<String, Object> m = base();
-        m.put("temperature", "0");
+        m.put(GeneratorConfig.TEMPERATURE_CONFIG, "0");
         assertThatThrownBy(() -> new GeneratorConfig(m)).isInstanceOf(ConfigException.class).hasMessageContaining("temperature");
         Map<String, Object> m2 = base();
         m2.put("run", "bad.run");
@@ -50,15 +56,96 @@ class GeneratorConfigTest {
     @Test
     void theErrorBufferMustHoldOneRound() {
         Map<String, Object> m = base();
-        m.put("batch.problems", "4");
-        m.put("samples.per.problem", "4");
-        m.put("rate.limit.error.buffer", "19");
+        m.put(GeneratorConfig.BATCH_PROBLEMS_CONFIG, "4");
+        m.put(GeneratorConfig.SAMPLES_PER_PROBLEM_CONFIG, "4");
+        m.put(GeneratorConfig.RATE_LIMIT_ERROR_BUFFER_CONFIG, "19");
         assertThatThrownBy(() -> new GeneratorConfig(m)).isInstanceOf(ConfigException.class)
                 .hasMessageContaining("rate.limit.error.buffer");
-        m.put("rate.limit.error.buffer", "20");
+        m.put(GeneratorConfig.RATE_LIMIT_ERROR_BUFFER_CONFIG, "20");
         assertThat(new GeneratorConfig(m).rateLimitErrorBuffer()).isEqualTo(20);
-        m.put("rate.limit.error.buffer", "1");
-        m.put("rate.limit.samples.per.step", "0"); // no limit, no constraint
+        m.put(GeneratorConfig.RATE_LIMIT_ERROR_BUFFER_CONFIG, "1");
+        m.put(GeneratorConfig.RATE_LIMIT_SAMPLES_PER_STEP_CONFIG, "0"); // no limit, no constraint
         assertThat(new GeneratorConfig(m).rateLimitErrorBuffer()).isEqualTo(1);
+    }
+
+    @Test
+    void everyOwnKeyCarriesThePrefixAndItsOldNameIsStillAccepted() {
+        for (String key : GeneratorConfig.CONFIG.names())
+            if (!key.equals("run") && !key.equals("bootstrap.servers") && !key.equals("schema.registry.url"))
+                assertThat(key).startsWith(GeneratorConfig.PREFIX);
+        assertThat(GeneratorConfig.OLD_NAMES).containsEntry("samples.per.problem", "generator.samples.per.problem")
+                .containsEntry("seed", "generator.seed").containsEntry("checkpoint.store.dir", "generator.checkpoint.store.dir")
+                .hasSize(15).doesNotContainKey("id");
+
+        Map<String, Object> m = base();
+        m.put("samples.per.problem", "7");
+        m.put("temperature", "0.5");
+        m.put("rate.limit.samples.per.step", "0");
+        m.put("seed", "9");
+        GeneratorConfig c = new GeneratorConfig(m);
+        assertThat(c.samplesPerProblem()).isEqualTo(7);
+        assertThat(c.temperature()).isEqualTo(0.5f);
+        assertThat(c.seed()).isEqualTo(9);
+        assertThat(c.originals()).containsKey(GeneratorConfig.SEED_CONFIG).doesNotContainKey("seed");
+        // Both names given: the new one wins.
+        m.put(GeneratorConfig.SEED_CONFIG, "11");
+        assertThat(new GeneratorConfig(m).seed()).isEqualTo(11);
+    }
+
+    @Test
+    void anUnknownKeyFailsTheServiceAtOnceNamingIt() {
+        Map<String, Object> m = base();
+        m.put("bootstrap.servers", "127.0.0.1:1"); // nothing listens: a service that tried to connect would hang
+        m.put("generator.temprature", "0.7");
+        long start = System.nanoTime();
+        assertThatThrownBy(() -> new GeneratorService(m)).isInstanceOf(UnknownConfigException.class)
+                .hasMessageContaining("'generator.temprature'")
+                .hasMessageContaining("did you mean 'generator.temperature'");
+        assertThat((System.nanoTime() - start) / 1e9).as("seconds to fail").isLessThan(2.0);
+
+        Map<String, Object> other = base();
+        other.put("learner.lr", "0.1"); // another service's key, given to the generator
+        assertThatThrownBy(() -> new GeneratorConfig(other)).isInstanceOf(UnknownConfigException.class)
+                .hasMessageContaining("'learner.lr'");
+    }
+
+    @Test
+    void cliBeatsEnvironmentBeatsFileBeatsDefaults(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("generator.properties");
+        Files.writeString(file, """
+                run=from-file
+                bootstrap.servers=file:9092
+                schema.registry.url=http://file:8081
+                generator.temperature=0.3
+                generator.top.p=0.5
+                generator.batch.problems=3
+                # an old name in a file still works
+                max.new.tokens=64
+                # another service's key in a shared file is skipped
+                learner.lr=0.1
+                """);
+        Map<String, String> env = Map.of("RLTF_GENERATOR_TEMPERATURE", "0.4", "RLTF_GENERATOR_TOP_P", "0.6",
+                "RLTF_KAFKA_SECURITY_PROTOCOL", "SASL_SSL", "RLTF_LEARNER_LR", "0.2", "PATH", "/bin");
+        Map<String, String> cli = Map.of(GeneratorConfig.TEMPERATURE_CONFIG, "0.8", GeneratorConfig.GENERATOR_ID_CONFIG, "g7");
+
+        GeneratorConfig c = new GeneratorConfig(ConfigContract.resolve(GeneratorConfig.SPEC, cli, file, env));
+        assertThat(c.temperature()).isEqualTo(0.8f);                    // CLI over env over file
+        assertThat(c.topP()).isEqualTo(0.6f);                           // env over file
+        assertThat(c.batchProblems()).isEqualTo(3);                     // file only
+        assertThat(c.maxNewTokens()).isEqualTo(64);                     // file, under its old name
+        assertThat(c.samplesPerProblem()).isEqualTo(4);                 // default
+        assertThat(c.run()).isEqualTo("from-file");
+        assertThat(c.generatorId()).isEqualTo("g7");
+        assertThat(c.originals()).containsEntry("security.protocol", "SASL_SSL");
+    }
+
+    @Test
+    void helpPrintsWhatEachValidatorAccepts() {
+        String help = ConfigHelp.describe(GeneratorConfig.SPEC);
+        assertThat(help).doesNotContain("$$Lambda").doesNotContain("$Lambda")
+                .contains("generator.temperature").contains("a finite number > 0")
+                .contains("generator.top.p").contains("(0,...,1]")
+                .contains("a non-empty list of split names")
+                .contains("samples.per.problem -> generator.samples.per.problem");
     }
 }

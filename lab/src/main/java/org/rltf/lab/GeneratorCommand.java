@@ -1,10 +1,13 @@
 package org.rltf.lab;
 
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 import org.rltf.generator.GeneratorConfig;
 import org.rltf.generator.GeneratorService;
+import org.rltf.kernel.ConfigContract;
+import org.rltf.kernel.ServiceMain;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -44,22 +47,27 @@ public final class GeneratorCommand implements Runnable {
     Long seed;
 
     @Option(names = {"-c", "--config"}, description = "Any other generator or client setting, key=value (repeatable), "
-            + "e.g. -c top.p=0.9 -c rate.limit.samples.per.step=16. `java -cp rltf.jar "
-            + "org.rltf.generator.GeneratorService --help` lists every key.")
+            + "e.g. -c generator.top.p=0.9 -c generator.rate.limit.samples.per.step=16 -c security.protocol=SASL_SSL. "
+            + "`java -cp rltf.jar org.rltf.generator.GeneratorService --help` lists every key.")
     Map<String, String> extra = new LinkedHashMap<>();
+
+    @Option(names = "--config-file", description = "A properties file of settings; the command line and environment "
+            + "variables (RLTF_GENERATOR_..., RLTF_KAFKA_...) take precedence over it.")
+    Path configFile;
 
     @Override
     public void run() {
-        Map<String, Object> config = new LinkedHashMap<>(extra);
-        config.put(GeneratorConfig.RUN_CONFIG, run);
-        config.put(GeneratorConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        config.put(GeneratorConfig.SCHEMA_REGISTRY_URL_CONFIG, schemaRegistryUrl);
-        if (generatorId != null) config.put(GeneratorConfig.GENERATOR_ID_CONFIG, generatorId);
-        if (checkpointDir != null) config.put(GeneratorConfig.CHECKPOINT_STORE_DIR_CONFIG, checkpointDir);
-        if (samplesPerProblem != null) config.put(GeneratorConfig.SAMPLES_PER_PROBLEM_CONFIG, samplesPerProblem);
-        if (temperature != null) config.put(GeneratorConfig.TEMPERATURE_CONFIG, temperature);
-        if (maxNewTokens != null) config.put(GeneratorConfig.MAX_NEW_TOKENS_CONFIG, maxNewTokens);
-        if (seed != null) config.put(GeneratorConfig.SEED_CONFIG, seed);
-        GeneratorService.runUntilShutdown(config);
+        Map<String, String> cli = new LinkedHashMap<>(extra);
+        cli.put(GeneratorConfig.RUN_CONFIG, run);
+        cli.put(GeneratorConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        cli.put(GeneratorConfig.SCHEMA_REGISTRY_URL_CONFIG, schemaRegistryUrl);
+        if (generatorId != null) cli.put(GeneratorConfig.GENERATOR_ID_CONFIG, generatorId);
+        if (checkpointDir != null) cli.put(GeneratorConfig.CHECKPOINT_STORE_DIR_CONFIG, checkpointDir);
+        if (samplesPerProblem != null) cli.put(GeneratorConfig.SAMPLES_PER_PROBLEM_CONFIG, samplesPerProblem.toString());
+        if (temperature != null) cli.put(GeneratorConfig.TEMPERATURE_CONFIG, temperature.toString());
+        if (maxNewTokens != null) cli.put(GeneratorConfig.MAX_NEW_TOKENS_CONFIG, maxNewTokens.toString());
+        if (seed != null) cli.put(GeneratorConfig.SEED_CONFIG, seed.toString());
+        Map<String, Object> config = ConfigContract.resolve(GeneratorConfig.SPEC, cli, configFile, System.getenv());
+        ServiceMain.runUntilShutdown(GeneratorConfig.SPEC.name(), new GeneratorService(config));
     }
 }
