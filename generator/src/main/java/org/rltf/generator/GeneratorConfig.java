@@ -7,12 +7,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Range;
 import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigException;
+import org.rltf.kernel.ClientConfigs;
 import org.rltf.kernel.ConfigContract;
 import org.rltf.kernel.RunConfig;
 import org.rltf.kernel.ServiceSpec;
@@ -238,4 +240,32 @@ public final class GeneratorConfig extends AbstractConfig {
 
     /** Samples one full round publishes: batch.problems * (k + 1). */
     public int samplesPerRound() { return batchProblems() * (samplesPerProblem() + 1); }
+
+    // ---- the Kafka clients: every one built from the whole configuration, so security settings reach them all ----
+
+    /** The consumer that reads the checkpoints and the learner's steps. */
+    public static final String CONTROL_CONSUMER = "control";
+    /** The consumer that finds a restarted generator's own samples. */
+    public static final String RESUME_CONSUMER = "resume";
+    /** The problems table's consumer. */
+    public static final String PROBLEMS_CONSUMER = "problems";
+
+    /** {@code rltf-generator-<run>-<generator id>}, and {@code -<purpose>} for a consumer. */
+    public String clientId(String purpose) {
+        String id = "rltf-generator-" + run() + "-" + generatorId;
+        return purpose == null ? id : id + "-" + purpose;
+    }
+
+    /** The producer of samples and dead letters: idempotent, acks=all; {@code producer.*} overrides apply. */
+    public Map<String, Object> producerConfigs() {
+        return ClientConfigs.producer(originals(), clientId(null), Map.of(
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
+                ProducerConfig.ACKS_CONFIG, "all",
+                ProducerConfig.LINGER_MS_CONFIG, 5));
+    }
+
+    /** A read_committed consumer without a group for {@code purpose}; {@code consumer.*} overrides apply. */
+    public Map<String, Object> consumerConfigs(String purpose) {
+        return ClientConfigs.readCommittedConsumer(originals(), clientId(purpose));
+    }
 }

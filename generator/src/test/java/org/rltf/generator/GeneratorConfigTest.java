@@ -6,11 +6,17 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
+import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.config.SaslConfigs;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.rltf.kernel.ClientConfigs;
 import org.rltf.kernel.ConfigContract;
 import org.rltf.kernel.ConfigHelp;
 import org.rltf.kernel.UnknownConfigException;
@@ -136,7 +142,45 @@ class GeneratorConfigTest {
         assertThat(c.samplesPerProblem()).isEqualTo(4);                 // default
         assertThat(c.run()).isEqualTo("from-file");
         assertThat(c.generatorId()).isEqualTo("g7");
-        assertThat(c.originals()).containsEntry("security.protocol", "SASL_SSL");
+        assertThat(c.producerConfigs()).containsEntry(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, "SASL_SSL");
+    }
+
+    @Test
+    void securitySettingsReachEveryClientTheGeneratorBuilds() {
+        Map<String, Object> m = base();
+        m.put(GeneratorConfig.GENERATOR_ID_CONFIG, "g1");
+        m.put(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, "SASL_SSL");
+        m.put(SaslConfigs.SASL_MECHANISM, "SCRAM-SHA-512");
+        m.put(SaslConfigs.SASL_JAAS_CONFIG, "org.apache.kafka.common.security.scram.ScramLoginModule required;");
+        m.put("ssl.truststore.location", "/etc/rltf/truststore.jks");
+        m.put("producer.linger.ms", "20");
+        m.put("consumer.fetch.max.bytes", "1000");
+        GeneratorConfig c = new GeneratorConfig(m);
+
+        Map<String, Map<String, Object>> clients = new LinkedHashMap<>();
+        clients.put("producer", c.producerConfigs());
+        for (String purpose : new String[] {GeneratorConfig.CONTROL_CONSUMER, GeneratorConfig.RESUME_CONSUMER})
+            clients.put(purpose, c.consumerConfigs(purpose));
+        // The problems table builds its consumer from the config and client id the service hands it.
+        clients.put(GeneratorConfig.PROBLEMS_CONSUMER, ClientConfigs.readCommittedConsumer(c.originals(),
+                c.clientId(GeneratorConfig.PROBLEMS_CONSUMER)));
+        assertThat(clients.get(GeneratorConfig.PROBLEMS_CONSUMER))
+                .isEqualTo(c.consumerConfigs(GeneratorConfig.PROBLEMS_CONSUMER));
+
+        clients.forEach((name, client) -> assertThat(client).as(name)
+                .containsEntry(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, "SASL_SSL")
+                .containsEntry(SaslConfigs.SASL_MECHANISM, "SCRAM-SHA-512")
+                .containsEntry(SaslConfigs.SASL_JAAS_CONFIG, m.get(SaslConfigs.SASL_JAAS_CONFIG))
+                .containsEntry("ssl.truststore.location", "/etc/rltf/truststore.jks")
+                .containsEntry(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, "localhost:9092")
+                .doesNotContainKeys(GeneratorConfig.GENERATOR_ID_CONFIG, GeneratorConfig.RUN_CONFIG,
+                        GeneratorConfig.SAMPLES_PER_PROBLEM_CONFIG, "schema.registry.url"));
+        assertThat(clients.get("producer")).containsEntry(ProducerConfig.LINGER_MS_CONFIG, "20")
+                .containsEntry(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true)
+                .containsEntry(CommonClientConfigs.CLIENT_ID_CONFIG, "rltf-generator-r1-g1");
+        assertThat(clients.get(GeneratorConfig.CONTROL_CONSUMER)).containsEntry(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, "1000")
+                .containsEntry(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed")
+                .containsEntry(CommonClientConfigs.CLIENT_ID_CONFIG, "rltf-generator-r1-g1-control");
     }
 
     @Test
