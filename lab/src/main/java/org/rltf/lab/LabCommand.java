@@ -23,6 +23,7 @@ import org.rltf.events.Checkpoint;
 import org.rltf.events.LearnerStep;
 import org.rltf.events.Outcome;
 import org.rltf.events.Problem;
+import org.rltf.generator.GeneratorConfig;
 import org.rltf.generator.GeneratorService;
 import org.rltf.grader.GraderConfig;
 import org.rltf.grader.service.GraderService;
@@ -245,17 +246,29 @@ public final class LabCommand implements Callable<Integer> {
             return m;
         }
 
+        /** Run and generator keys only (it refuses others); of the overrides, those it reads or under generator. */
         public Map<String, Object> generator(Map<String, String> overrides) {
-            Map<String, Object> m = base();
+            Map<String, Object> m = new LinkedHashMap<>();
+            common.forEach((k, v) -> {
+                if (ConfigContract.accepts(GeneratorConfig.SPEC, k)) m.put(k, v);
+            });
             int round = batchProblems * (samplesPerProblem + 1);
-            m.put("generator.id", "gen-0");
-            m.put("samples.per.problem", Integer.toString(samplesPerProblem));
-            m.put("batch.problems", Integer.toString(batchProblems));
-            m.put("max.new.tokens", Integer.toString(maxNewTokens));
+            m.put(GeneratorConfig.RUN_CONFIG, run);
+            m.put(GeneratorConfig.GENERATOR_ID_CONFIG, "gen-0");
+            m.put(GeneratorConfig.SEED_CONFIG, Long.toString(seed));
+            m.put(GeneratorConfig.CHECKPOINT_STORE_DIR_CONFIG, store.toString());
+            m.put(GeneratorConfig.PROBLEMS_SPLIT_CONFIG, split);
+            m.put(GeneratorConfig.SAMPLES_PER_PROBLEM_CONFIG, Integer.toString(samplesPerProblem));
+            m.put(GeneratorConfig.BATCH_PROBLEMS_CONFIG, Integer.toString(batchProblems));
+            m.put(GeneratorConfig.MAX_NEW_TOKENS_CONFIG, Integer.toString(maxNewTokens));
             // Two samples published per RL sample trained on; room for the buffer's minimum fill and a period.
-            m.put("rate.limit.samples.per.step", Integer.toString(2 * rlBatch));
-            m.put("rate.limit.error.buffer", Integer.toString(2 * round + 2 * rlBatch * checkpointInterval));
-            m.putAll(overrides);
+            m.put(GeneratorConfig.RATE_LIMIT_SAMPLES_PER_STEP_CONFIG, Integer.toString(2 * rlBatch));
+            m.put(GeneratorConfig.RATE_LIMIT_ERROR_BUFFER_CONFIG,
+                    Integer.toString(2 * round + 2 * rlBatch * checkpointInterval));
+            overrides.forEach((k, v) -> {
+                if (ConfigContract.accepts(GeneratorConfig.SPEC, k) || k.startsWith(GeneratorConfig.PREFIX))
+                    m.put(GeneratorConfig.SPEC.renamed().getOrDefault(k, k), v);
+            });
             return m;
         }
 
