@@ -184,6 +184,28 @@ class SchemaRegistryServerTest {
             Response refused = call("POST", url + "/subjects/s1-value/versions", dropped);
             assertError(refused, 409, 409);
             assertThat(refused.json.get("message").asText()).contains("s1-value");
+
+            // The rest of the route table: raw schemas, types, a subject's level dropped, what is not allowed.
+            assertThat(new Schema.Parser().parse(call("GET", url + "/schemas/ids/1/schema", null).json.toString()))
+                    .isEqualTo(Checkpoint.getClassSchema());
+            assertThat(new Schema.Parser().parse(call("GET", url + "/subjects/s1-value/versions/1/schema", null).json
+                    .toString())).isEqualTo(Checkpoint.getClassSchema());
+            assertThat(call("GET", url + "/schemas/types", null).json.toString()).isEqualTo("[\"AVRO\"]");
+            assertThat(call("GET", url + "/", null).json.toString()).isEqualTo("{}");
+            assertError(call("GET", url + "/schemas/ids/abc", null), 404, 40403);
+            assertThat(call("DELETE", url + "/config/s1-value", null).json.get("compatibilityLevel").asText())
+                    .isEqualTo("BACKWARD");
+            assertError(call("GET", url + "/config/s1-value", null), 404, 40408);
+            assertError(call("DELETE", url + "/config/s1-value", null), 404, 40401);
+            assertError(call("DELETE", url + "/config", null), 405, 405);
+            assertError(call("POST", url + "/config/s1-value", "{}"), 405, 405);
+            assertError(call("PUT", url + "/subjects/s1-value/versions", schema), 405, 405);
+            assertError(call("DELETE", url + "/subjects/s1-value", null), 405, 405);
+            assertError(call("DELETE", url + "/subjects/s1-value/versions/1", null), 405, 405);
+            assertError(call("PUT", url + "/subjects/s1-value", schema), 404, 404);
+            assertError(call("GET", url + "/config/a/b", null), 404, 404);
+            assertError(call("POST", url + "/subjects/s1-value/versions", "not json"), 400, 400);
+            assertThat(call("GET", url + "/subjects/s1-value/versions", null).json.toString()).isEqualTo("[1]");
         }
     }
 

@@ -6,8 +6,8 @@ import java.util.Optional;
  * Sample ids: {@code <problem id>@v<policy version>/<generator id>/<round>/<index>}, index {@code g} for the greedy
  * program and 0..k-1 for the sampled ones; round counts this generator's rounds under that policy version from 0.
  * Problem ids may contain '/', so ids are parsed from the right. The id is unique as long as a generator id is
- * used by one generator at a time, and a restarted generator continues its round count ({@link GeneratorService}
- * finds its newest round of the current version in the samples topic).
+ * used by one generator at a time, and a restarted generator continues its round count ({@link ResumePoint} finds
+ * its newest round of the current version in the samples topic).
  */
 public record SampleIds(String problemId, long version, String generatorId, long round, String index) {
     public static final String GREEDY = "g";

@@ -70,15 +70,15 @@ class GeneratorServiceTest {
             send(env, producer, topics.checkpoints(), run, checkpoint(run, 0, 0, v0, v0.sha256()), T0 + 5);
 
             Map<String, Object> config = env.clientConfig();
-            config.put("run", run);
-            config.put("generator.id", "g1");
-            config.put("checkpoint.store.dir", store.toString());
-            config.put("samples.per.problem", "2");
-            config.put("batch.problems", "2");
-            config.put("max.new.tokens", "12");
-            config.put("rate.limit.samples.per.step", "3");
-            config.put("rate.limit.error.buffer", "12"); // two rounds of 2 * (2 + 1)
-            config.put("poll.timeout.ms", "50");
+            config.put(GeneratorConfig.RUN_CONFIG, run);
+            config.put(GeneratorConfig.GENERATOR_ID_CONFIG, "g1");
+            config.put(GeneratorConfig.CHECKPOINT_STORE_DIR_CONFIG, store.toString());
+            config.put(GeneratorConfig.SAMPLES_PER_PROBLEM_CONFIG, "2");
+            config.put(GeneratorConfig.BATCH_PROBLEMS_CONFIG, "2");
+            config.put(GeneratorConfig.MAX_NEW_TOKENS_CONFIG, "12");
+            config.put(GeneratorConfig.RATE_LIMIT_SAMPLES_PER_STEP_CONFIG, "3");
+            config.put(GeneratorConfig.RATE_LIMIT_ERROR_BUFFER_CONFIG, "12"); // two rounds of 2 * (2 + 1)
+            config.put(GeneratorConfig.POLL_TIMEOUT_MS_CONFIG, "50");
             GeneratorService generator = new GeneratorService(config);
             Thread thread = new Thread(generator, "generator");
             thread.start();
@@ -150,7 +150,7 @@ class GeneratorServiceTest {
             // A restarted generator continues its round count under v1 and never reuses a sample id.
             int before = read(env, topics.samples(), Sample.class).size();
             send(env, producer, topics.learnerSteps(), run, step(run, 5), T0 + 300);
-            config.put("max.rounds", "1");
+            config.put(GeneratorConfig.MAX_ROUNDS_CONFIG, "1");
             GeneratorService again = new GeneratorService(config);
             again.run();
             List<ConsumerRecord<String, Sample>> after = read(env, topics.samples(), Sample.class);

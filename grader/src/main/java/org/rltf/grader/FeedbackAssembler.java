@@ -18,8 +18,6 @@ import org.rltf.events.TestStatus;
  * category from the {@link Taxonomy} (section 2).
  */
 final class FeedbackAssembler {
-    static final int MESSAGE_CHARS = 500;
-
     private final Taxonomy taxonomy;
     private final String graderId;
 
@@ -31,7 +29,8 @@ final class FeedbackAssembler {
     /** Feedback from a worker reply ({@code compile_error}, {@code tests} or {@code sandbox_error}). */
     Feedback fromReply(Problem problem, Sample sample, ProgramText program, int testCount, JsonNode reply, int gradeTimeMs) {
         if (reply.hasNonNull("sandbox_error")) {
-            return sandboxError(sample, testCount, "SandboxError", reply.path("sandbox_error").asText(), gradeTimeMs);
+            return Feedbacks.sandboxError(sample, testCount, graderId, "SandboxError",
+                    reply.path("sandbox_error").asText(), gradeTimeMs);
         }
         List<TestResult> tests = new ArrayList<>(testCount);
         JsonNode replyTests = reply.path("tests");
@@ -43,15 +42,16 @@ final class FeedbackAssembler {
                     .setTimeMs(t.path("time_ms").asInt(0))
                     .setMemoryKb(t.path("memory_kb").asLong(0))
                     .setErrorClass(text(t, "error_class"))
-                    .setMessage(truncate(text(t, "message")))
+                    .setMessage(Feedbacks.truncate(text(t, "message")))
                     .build());
         }
         if (tests.size() != testCount) {
-            return sandboxError(sample, testCount, "SandboxError",
+            return Feedbacks.sandboxError(sample, testCount, graderId, "SandboxError",
                     "worker reported " + tests.size() + " results for " + testCount + " tests", gradeTimeMs);
         }
         int passed = (int) tests.stream().filter(t -> t.getStatus() == TestStatus.PASSED).count();
-        Feedback.Builder feedback = base(sample, gradeTimeMs).setPassed(passed).setTotal(testCount).setTests(tests);
+        Feedback.Builder feedback = Feedbacks.base(sample, graderId, gradeTimeMs)
+                .setPassed(passed).setTotal(testCount).setTests(tests);
 
         JsonNode compileError = reply.path("compile_error");
         if (compileError.isObject()) {
@@ -89,48 +89,15 @@ final class FeedbackAssembler {
             category = ErrorCategory.U_IGNORE;
         }
         return feedback.setErrorClass(errorClass == null ? "Error" : errorClass)
-                .setErrorMessage(truncate(message))
+                .setErrorMessage(Feedbacks.truncate(message))
                 .setErrorLine(line)
                 .setErrorCategory(category)
                 .setErrorSpanStart(span == null ? null : span[0])
                 .setErrorSpanEnd(span == null ? null : span[1]);
     }
 
-    /** The grader's own failure: never a reward (the service retries or drops the sample). */
-    Feedback sandboxError(Sample sample, int testCount, String errorClass, String message, int gradeTimeMs) {
-        return base(sample, gradeTimeMs)
-                .setOutcome(Outcome.SANDBOX_ERROR)
-                .setPassed(0)
-                .setTotal(testCount)
-                .setTests(List.of())
-                .setErrorClass(errorClass)
-                .setErrorMessage(truncate(message))
-                .build();
-    }
-
-    private Feedback.Builder base(Sample sample, int gradeTimeMs) {
-        return Feedback.newBuilder()
-                .setRun(sample.getRun())
-                .setSampleId(sample.getSampleId())
-                .setProblemId(sample.getProblemId())
-                .setPolicyVersion(sample.getPolicyVersion())
-                .setErrorClass(null)
-                .setErrorMessage(null)
-                .setErrorLine(null)
-                .setErrorCategory(ErrorCategory.NONE)
-                .setErrorSpanStart(null)
-                .setErrorSpanEnd(null)
-                .setGraderId(graderId)
-                .setGradeTimeMs(gradeTimeMs);
-    }
-
     private static String text(JsonNode node, String field) {
         JsonNode v = node.get(field);
         return v == null || v.isNull() ? null : v.asText();
-    }
-
-    static String truncate(String s) {
-        if (s == null) return null;
-        return s.length() <= MESSAGE_CHARS ? s : s.substring(0, MESSAGE_CHARS - 3) + "...";
     }
 }

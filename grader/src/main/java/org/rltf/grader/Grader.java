@@ -173,16 +173,16 @@ public final class Grader implements AutoCloseable {
         if (closed) throw new IllegalStateException("grader " + id + " is closed");
         long started = System.nanoTime();
         TestSuite suite = problem.getTests();
-        int testCount = suite.getKind() == TestKind.ASSERT ? suite.getAsserts().size() : suite.getInputs().size();
+        int testCount = Feedbacks.testCount(problem);
         if (testCount == 0) {
-            return assembler.sandboxError(sample, 0, "NoTests", "problem " + problem.getId() + " has no tests", 0);
+            return Feedbacks.sandboxError(sample, 0, id, "NoTests", "problem " + problem.getId() + " has no tests", 0);
         }
         if (suite.getKind() != TestKind.ASSERT && suite.getOutputs().size() != testCount) {
-            return assembler.sandboxError(sample, testCount, "BadProblem", "problem " + problem.getId() + " has "
+            return Feedbacks.sandboxError(sample, testCount, id, "BadProblem", "problem " + problem.getId() + " has "
                     + testCount + " inputs but " + suite.getOutputs().size() + " outputs", 0);
         }
         if (suite.getKind() == TestKind.CALL_BASED && (suite.getFnName() == null || suite.getFnName().isBlank())) {
-            return assembler.sandboxError(sample, testCount, "BadProblem", "call-based problem " + problem.getId()
+            return Feedbacks.sandboxError(sample, testCount, id, "BadProblem", "call-based problem " + problem.getId()
                     + " names no function", 0);
         }
         ProgramText program = ProgramText.of(problem.getCodePrefix(), sample.getCompletion());
@@ -194,7 +194,8 @@ public final class Grader implements AutoCloseable {
             worker = idle.take();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return assembler.sandboxError(sample, testCount, "Interrupted", "interrupted waiting for a worker", elapsedMs(started));
+            return Feedbacks.sandboxError(sample, testCount, id, "Interrupted", "interrupted waiting for a worker",
+                    elapsedMs(started));
         }
         try {
             if (!worker.alive()) worker.restart();
@@ -203,7 +204,7 @@ public final class Grader implements AutoCloseable {
         } catch (PythonWorker.WorkerFailure | RuntimeException e) {
             log.warn("Grader {}: worker {} failed on sample {}: {}", id, worker.slot(), sample.getSampleId(), e.getMessage());
             restartQuietly(worker);
-            return assembler.sandboxError(sample, testCount, "WorkerFailure", e.getMessage(), elapsedMs(started));
+            return Feedbacks.sandboxError(sample, testCount, id, "WorkerFailure", e.getMessage(), elapsedMs(started));
         } finally {
             idle.add(worker);
         }

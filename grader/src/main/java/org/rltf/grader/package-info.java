@@ -11,7 +11,8 @@
  *   <li>{@link org.rltf.grader.Taxonomy} and {@code org/rltf/grader/taxonomy.tsv}: the fine-grained error
  *       categories as a replaceable table.</li>
  *   <li>{@code FeedbackAssembler}, {@link org.rltf.grader.ProgramText}: outcome, first error, its line in the
- *       program and its character span in the completion.</li>
+ *       program and its character span in the completion; {@link org.rltf.grader.Feedbacks}: the public factory
+ *       of what every Feedback shares (test count, SANDBOX_ERROR, message length), which the service uses too.</li>
  *   <li>{@code offline}: grading without Kafka ({@code rltf grade}); {@code bench}: {@code rltf bench grader};
  *       {@code service}: the Kafka service around the grader.</li>
  * </ul>

@@ -23,9 +23,13 @@ import org.rltf.events.Checkpoint;
 import org.rltf.events.LearnerStep;
 import org.rltf.events.Outcome;
 import org.rltf.events.Problem;
+import org.rltf.generator.GeneratorConfig;
 import org.rltf.generator.GeneratorService;
+import org.rltf.grader.GraderConfig;
 import org.rltf.grader.service.GraderService;
+import org.rltf.grader.service.GraderServiceConfig;
 import org.rltf.kernel.ClientConfigs;
+import org.rltf.kernel.ConfigContract;
 import org.rltf.kernel.TopicAdmin;
 import org.rltf.learner.LearnerService;
 import org.rltf.schemas.Topics;
@@ -242,26 +246,46 @@ public final class LabCommand implements Callable<Integer> {
             return m;
         }
 
+        /** Run and generator keys only (it refuses others); of the overrides, those it reads or under generator. */
         public Map<String, Object> generator(Map<String, String> overrides) {
-            Map<String, Object> m = base();
+            Map<String, Object> m = new LinkedHashMap<>();
+            common.forEach((k, v) -> {
+                if (ConfigContract.accepts(GeneratorConfig.SPEC, k)) m.put(k, v);
+            });
             int round = batchProblems * (samplesPerProblem + 1);
-            m.put("generator.id", "gen-0");
-            m.put("samples.per.problem", Integer.toString(samplesPerProblem));
-            m.put("batch.problems", Integer.toString(batchProblems));
-            m.put("max.new.tokens", Integer.toString(maxNewTokens));
+            m.put(GeneratorConfig.RUN_CONFIG, run);
+            m.put(GeneratorConfig.GENERATOR_ID_CONFIG, "gen-0");
+            m.put(GeneratorConfig.SEED_CONFIG, Long.toString(seed));
+            m.put(GeneratorConfig.CHECKPOINT_STORE_DIR_CONFIG, store.toString());
+            m.put(GeneratorConfig.PROBLEMS_SPLIT_CONFIG, split);
+            m.put(GeneratorConfig.SAMPLES_PER_PROBLEM_CONFIG, Integer.toString(samplesPerProblem));
+            m.put(GeneratorConfig.BATCH_PROBLEMS_CONFIG, Integer.toString(batchProblems));
+            m.put(GeneratorConfig.MAX_NEW_TOKENS_CONFIG, Integer.toString(maxNewTokens));
             // Two samples published per RL sample trained on; room for the buffer's minimum fill and a period.
-            m.put("rate.limit.samples.per.step", Integer.toString(2 * rlBatch));
-            m.put("rate.limit.error.buffer", Integer.toString(2 * round + 2 * rlBatch * checkpointInterval));
-            m.putAll(overrides);
+            m.put(GeneratorConfig.RATE_LIMIT_SAMPLES_PER_STEP_CONFIG, Integer.toString(2 * rlBatch));
+            m.put(GeneratorConfig.RATE_LIMIT_ERROR_BUFFER_CONFIG,
+                    Integer.toString(2 * round + 2 * rlBatch * checkpointInterval));
+            overrides.forEach((k, v) -> {
+                if (ConfigContract.accepts(GeneratorConfig.SPEC, k) || k.startsWith(GeneratorConfig.PREFIX))
+                    m.put(GeneratorConfig.SPEC.renamed().getOrDefault(k, k), v);
+            });
             return m;
         }
 
+        /**
+         * The run's keys and the grader's own only: the grader rejects keys it does not read. Of {@code overrides}
+         * (-c, given to every service) it takes those it reads and any under its prefix, so a mistyped grader key
+         * still fails at start-up while another service's key is left to that service.
+         */
         public Map<String, Object> grader(int i, Map<String, String> overrides) {
-            Map<String, Object> m = base();
-            m.put("instance.id", "grader-" + i);
-            m.put("grader.id", "grader-" + i);
-            m.put("grader.parallelism", "2");
-            m.putAll(overrides);
+            Map<String, Object> m = new LinkedHashMap<>(common);
+            m.put(GraderServiceConfig.RUN_CONFIG, run);
+            m.put(GraderServiceConfig.INSTANCE_ID_CONFIG, "grader-" + i);
+            m.put(GraderConfig.ID_CONFIG, "grader-" + i);
+            m.put(GraderConfig.PARALLELISM_CONFIG, "2");
+            overrides.forEach((k, v) -> {
+                if (ConfigContract.accepts(GraderServiceConfig.SPEC, k) || k.startsWith("grader.")) m.put(k, v);
+            });
             return m;
         }
     }

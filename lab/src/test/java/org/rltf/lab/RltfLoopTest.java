@@ -36,6 +36,7 @@ import org.rltf.events.Outcome;
 import org.rltf.events.Problem;
 import org.rltf.events.ReferenceSolution;
 import org.rltf.events.Sample;
+import org.rltf.grader.GraderConfig;
 import org.rltf.learner.LearnerConfig;
 import org.rltf.learner.LearnerService;
 import org.rltf.policy.Checkpoints;
@@ -64,7 +65,8 @@ class RltfLoopTest {
         RewardConfig rewards = new LearnerConfig(learnerConfig).rewards();
 
         try (LabCommand.Loop loop = LabCommand.Loop.start(
-                List.of(d.grader(0, Map.of("grader.parallelism", "1")), d.grader(1, Map.of("grader.parallelism", "1"))),
+                List.of(d.grader(0, Map.of(GraderConfig.PARALLELISM_CONFIG, "1")),
+                        d.grader(1, Map.of(GraderConfig.PARALLELISM_CONFIG, "1"))),
                 learnerConfig, d.generator(Map.of()), new SimpleMeterRegistry(), new LearnerService.Listener() {})) {
             loop.awaitLearner(Duration.ofMinutes(4));
             // The generator keeps going after the learner: it must come to sample with a newer checkpoint.

@@ -7,16 +7,13 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -28,22 +25,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import org.apache.avro.Schema;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.KafkaException;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.config.TopicConfig;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.rltf.kernel.TopicAdmin;
 import org.rltf.schemas.serde.CachedSchemaRegistryClient;
 import org.rltf.schemas.serde.CompatibilityLevel;
 import org.rltf.schemas.serde.RegisteredSchema;
@@ -56,14 +37,12 @@ import org.slf4j.LoggerFactory;
  * An embedded schema registry: the subset of Confluent Schema Registry's REST API that serdes and tools use, over
  * the JDK's HTTP server, storing its state in a compacted Kafka topic ({@code _schemas}) as Confluent's does.
  *
- * <p>The state is always the fold of the topic: on start the server reads the topic to its end; every request
- * first catches up with the topic; a write is produced, acknowledged, and then read back from the topic before the
- * request is answered. So ids survive restarts, and a second server on the same topic sees the first one's
- * schemas. Two servers writing at the same moment could both hand out the same id (Confluent elects a leader for
- * this); run one writer per cluster.
+ * <p>Two parts, wired here: {@link KafkaSchemaStore} keeps the state as the fold of the topic (every request first
+ * catches up with it; a write is acknowledged and read back before the request is answered, so ids survive
+ * restarts), and a {@link Routes} table maps each endpoint to its handler.
  *
  * <p>Endpoints: {@code GET /subjects}, {@code GET|POST /subjects/{s}/versions}, {@code GET /subjects/{s}/versions/{v|latest}[/schema]},
- * {@code POST /subjects/{s}} (lookup), {@code GET /schemas/ids/{id}}, {@code GET /schemas/types}, {@code GET|PUT /config},
+ * {@code POST /subjects/{s}} (lookup), {@code GET /schemas/ids/{id}[/schema]}, {@code GET /schemas/types}, {@code GET|PUT /config},
  * {@code GET|PUT|DELETE /config/{s}}, {@code POST /compatibility/subjects/{s}/versions/{v|latest}}. Deleting
  * subjects or versions is not implemented (405).
  */
@@ -73,48 +52,16 @@ public final class SchemaRegistryServer implements AutoCloseable {
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
     private final SchemaRegistryConfig config;
-    private final TopicPartition partition;
-    private final Duration timeout;
-    private final RegistryState state;
-    private final KafkaProducer<byte[], byte[]> producer;
-    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final KafkaSchemaStore store;
+    private final Routes routes = routes();
     private final HttpServer http;
     private final ExecutorService executor;
-    private final Object lock = new Object();
-    private volatile boolean closed;
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     private SchemaRegistryServer(SchemaRegistryConfig config) throws IOException {
         this.config = config;
-        this.partition = new TopicPartition(config.topic(), 0);
-        this.timeout = Duration.ofMillis(config.timeoutMs());
-        this.state = new RegistryState(config.compatibilityLevel());
-        String bootstrap = String.join(",", config.bootstrapServers());
-
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
-            TopicAdmin.createIfMissing(admin, List.of(new NewTopic(config.topic(), java.util.Optional.of(1), java.util.Optional.empty())
-                    .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT))));
-        }
-        Map<String, Object> producerConfig = new HashMap<>();
-        producerConfig.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        producerConfig.put(ProducerConfig.ACKS_CONFIG, "all");
-        producerConfig.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        producerConfig.put(ProducerConfig.LINGER_MS_CONFIG, 0);
-        producerConfig.put(ProducerConfig.CLIENT_ID_CONFIG, "schema-registry-store");
-        this.producer = new KafkaProducer<>(producerConfig, new ByteArraySerializer(), new ByteArraySerializer());
-        Map<String, Object> consumerConfig = new HashMap<>();
-        consumerConfig.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        consumerConfig.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        consumerConfig.put(ConsumerConfig.CLIENT_ID_CONFIG, "schema-registry-reader");
-        // The consumer prefetches after each poll, and the broker answers one request per connection at a time:
-        // with the default 500 ms long poll, the next request's end-offset lookup would wait behind it.
-        consumerConfig.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 5);
-        this.consumer = new KafkaConsumer<>(consumerConfig, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        this.store = KafkaSchemaStore.open(config);
         try {
-            consumer.assign(List.of(partition));
-            consumer.seekToBeginning(List.of(partition));
-            synchronized (lock) {
-                catchUp();
-            }
             URI listener = config.listener();
             // Headers and body go out in two writes; with Nagle's algorithm on, the client's delayed ACK holds the
             // body ~40 ms. The JDK server reads this property once, when its first server starts.
@@ -130,12 +77,11 @@ public final class SchemaRegistryServer implements AutoCloseable {
             http.createContext("/", this::handle);
             http.start();
         } catch (IOException | RuntimeException e) {
-            producer.close(Duration.ZERO);
-            consumer.close();
+            store.close();
             throw e;
         }
-        log.info("Schema registry listening on {}, stored in {} ({} subjects, max id {})", url(), config.topic(),
-                state.subjects().size(), state.maxId());
+        log.info("Schema registry listening on {}, stored in {} ({} subjects, max id {})", url(), store.topic(),
+                store.state().subjects().size(), store.state().maxId());
     }
 
     /** Starts a registry with {@code config} (see {@link SchemaRegistryConfig}); blocks until it has read its topic. */
@@ -161,101 +107,64 @@ public final class SchemaRegistryServer implements AutoCloseable {
 
     public int port() { return http.getAddress().getPort(); }
 
-    // ---- the store ----
+    // ---- the routes (each runs inside store.atomically: caught up, under the store's lock) ----
 
-    /** Reads the topic up to its current end, applying each record. Caller holds the lock. */
-    private void catchUp() {
-        Long end = consumer.endOffsets(Set.of(partition), timeout).get(partition);
-        catchUpTo(end == null ? 0 : end);
+    private Routes routes() {
+        String any = Routes.ANY;
+        return new Routes()
+                .add("GET", "/", r -> NODES.objectNode())
+                .add("GET", "/subjects", r -> strings(state().subjects()))
+                .add("POST", "/subjects/{subject}", r -> lookup(r.param("subject"), r.body()))
+                .add("GET", "/subjects/{subject}/versions", r -> ints(state().versions(r.param("subject"))))
+                .add("POST", "/subjects/{subject}/versions", r -> register(r.param("subject"), r.body()))
+                .add(any, "/subjects/{subject}/versions", SchemaRegistryServer::notAllowed)
+                .add("GET", "/subjects/{subject}/versions/{version}",
+                        r -> describe(state().version(r.param("subject"), r.param("version"))))
+                .add("GET", "/subjects/{subject}/versions/{version}/schema",
+                        r -> state().version(r.param("subject"), r.param("version")).schema().toString())
+                .add("DELETE", "/subjects/{subject}/**", SchemaRegistryServer::notAllowed)
+                .add("GET", "/schemas/types", r -> NODES.arrayNode().add("AVRO"))
+                .add("GET", "/schemas/ids/{id}", r -> NODES.objectNode().put("schema", schemaById(r.param("id")).toString()))
+                .add("GET", "/schemas/ids/{id}/schema", r -> schemaById(r.param("id")).toString())
+                .add("GET", "/config", r -> compatibilityOf(null, r.query()))
+                .add("PUT", "/config", r -> setCompatibility(null, r.body()))
+                .add(any, "/config", SchemaRegistryServer::notAllowed)
+                .add("GET", "/config/{subject}", r -> compatibilityOf(r.param("subject"), r.query()))
+                .add("PUT", "/config/{subject}", r -> setCompatibility(r.param("subject"), r.body()))
+                .add("DELETE", "/config/{subject}", r -> clearCompatibility(r.param("subject")))
+                .add(any, "/config/{subject}", SchemaRegistryServer::notAllowed)
+                .add("POST", "/compatibility/subjects/{subject}/versions/{version}",
+                        r -> compatibility(r.param("subject"), r.param("version"), r.body()));
     }
 
-    private void catchUpTo(long offset) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (consumer.position(partition, timeout) < offset) {
-            if (System.nanoTime() > deadline)
-                throw new SchemaRegistryException(500, SchemaRegistryException.STORE_ERROR,
-                        "Timed out reading " + config.topic() + " up to offset " + offset);
-            for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(100))) apply(record);
-        }
-    }
-
-    private void apply(ConsumerRecord<byte[], byte[]> record) {
-        try {
-            if (record.key() == null) return;
-            JsonNode key = JSON.readTree(record.key());
-            JsonNode value = record.value() == null ? null : JSON.readTree(record.value());
-            switch (key.path("keytype").asText()) {
-                case "SCHEMA" -> {
-                    if (value == null || value.path("deleted").asBoolean(false)) {
-                        // Deleting schemas is not supported by this registry; a foreign tombstone is skipped.
-                        log.warn("Skipping deleted schema record at {}:{}", config.topic(), record.offset());
-                        return;
-                    }
-                    state.apply(new RegisteredSchema(value.get("subject").asText(), value.get("version").asInt(),
-                            value.get("id").asInt(), RegistryState.parse(value.get("schema").asText())));
-                }
-                case "CONFIG" -> {
-                    String subject = key.hasNonNull("subject") ? key.get("subject").asText() : null;
-                    state.applyCompatibility(subject, value == null ? null
-                            : CompatibilityLevel.parse(value.get("compatibilityLevel").asText()));
-                }
-                default -> { } // NOOP, MODE, DELETE_SUBJECT...: nothing this registry keeps
-            }
-        } catch (IOException | RuntimeException e) {
-            log.warn("Skipping unreadable record at {}:{}: {}", config.topic(), record.offset(), e.toString());
-        }
-    }
-
-    /** Appends a record, waits for the acknowledgement, and reads up to it so the state includes it. */
-    private void write(ObjectNode key, ObjectNode value) {
-        try {
-            RecordMetadata metadata = producer.send(new ProducerRecord<>(partition.topic(), partition.partition(),
-                            JSON.writeValueAsBytes(key), value == null ? null : JSON.writeValueAsBytes(value)))
-                    .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            catchUpTo(metadata.offset() + 1);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new SchemaRegistryException(500, SchemaRegistryException.STORE_ERROR, "Interrupted writing to " + config.topic(), e);
-        } catch (ExecutionException | java.util.concurrent.TimeoutException | JsonProcessingException | KafkaException e) {
-            throw new SchemaRegistryException(500, SchemaRegistryException.STORE_ERROR,
-                    "Error in the backend data store " + config.topic() + ": " + e, e);
-        }
-    }
-
-    private static ObjectNode schemaKey(String subject, int version) {
-        return NODES.objectNode().put("keytype", "SCHEMA").put("subject", subject).put("version", version).put("magic", 1);
-    }
-
-    private static ObjectNode configKey(String subject) {
-        ObjectNode key = NODES.objectNode().put("keytype", "CONFIG");
-        if (subject == null) key.putNull("subject"); else key.put("subject", subject);
-        return key.put("magic", 0);
-    }
-
-    // ---- operations (caller holds the lock and has caught up) ----
+    private RegistryState state() { return store.state(); }
 
     private JsonNode register(String subject, JsonNode body) {
-        Schema schema = schemaOf(body);
-        RegistryState.Registration registration = state.prepare(subject, schema);
-        RegisteredSchema r = registration.schema();
-        if (registration.isNew()) {
-            write(schemaKey(subject, r.version()), NODES.objectNode().put("subject", subject).put("version", r.version())
-                    .put("id", r.id()).put("schema", r.schema().toString()).put("deleted", false));
-        }
-        return NODES.objectNode().put("id", r.id());
+        return NODES.objectNode().put("id", store.register(subject, schemaOf(body)).id());
     }
 
     private JsonNode lookup(String subject, JsonNode body) {
         Schema schema = schemaOf(body);
-        state.versions(subject); // 40401 for an unknown subject
-        RegisteredSchema r = state.lookup(subject, schema).orElseThrow(() ->
+        state().versions(subject); // 40401 for an unknown subject
+        RegisteredSchema r = state().lookup(subject, schema).orElseThrow(() ->
                 new SchemaRegistryException(404, SchemaRegistryException.SCHEMA_NOT_FOUND, "Schema not found"));
         return describe(r);
     }
 
+    private Schema schemaById(String rawId) {
+        int id;
+        try {
+            id = Integer.parseInt(rawId);
+        } catch (NumberFormatException e) {
+            throw new SchemaRegistryException(404, SchemaRegistryException.SCHEMA_NOT_FOUND, "Schema " + rawId + " not found");
+        }
+        return state().schemaById(id).orElseThrow(() ->
+                new SchemaRegistryException(404, SchemaRegistryException.SCHEMA_NOT_FOUND, "Schema " + id + " not found"));
+    }
+
     private JsonNode compatibility(String subject, String version, JsonNode body) {
         Schema schema = schemaOf(body);
-        List<String> messages = state.testCompatibility(subject, schema, version);
+        List<String> messages = state().testCompatibility(subject, schema, version);
         ObjectNode answer = NODES.objectNode().put("is_compatible", messages.isEmpty());
         if (!messages.isEmpty()) {
             ArrayNode list = answer.putArray("messages");
@@ -264,10 +173,25 @@ public final class SchemaRegistryServer implements AutoCloseable {
         return answer;
     }
 
+    /** The level of {@code subject} (null: the global one); a subject without its own is 40408 unless defaultToGlobal. */
+    private JsonNode compatibilityOf(String subject, Map<String, String> query) {
+        if (subject != null && state().subjectCompatibility(subject).isEmpty() && !"true".equals(query.get("defaultToGlobal")))
+            throw new SchemaRegistryException(404, SchemaRegistryException.SUBJECT_LEVEL_COMPATIBILITY_NOT_CONFIGURED,
+                    "Subject '" + subject + "' does not have subject-level compatibility configured");
+        return NODES.objectNode().put("compatibilityLevel", state().compatibility(subject).name());
+    }
+
     private JsonNode setCompatibility(String subject, JsonNode body) {
         CompatibilityLevel level = CompatibilityLevel.parse(body.path("compatibility").asText(null));
-        write(configKey(subject), NODES.objectNode().put("compatibilityLevel", level.name()));
+        store.setCompatibility(subject, level);
         return NODES.objectNode().put("compatibility", level.name());
+    }
+
+    private JsonNode clearCompatibility(String subject) {
+        CompatibilityLevel previous = state().subjectCompatibility(subject).orElseThrow(() ->
+                new SchemaRegistryException(404, SchemaRegistryException.SUBJECT_NOT_FOUND, "Subject '" + subject + "' not found."));
+        store.clearCompatibility(subject);
+        return NODES.objectNode().put("compatibilityLevel", previous.name());
     }
 
     private static Schema schemaOf(JsonNode body) {
@@ -287,6 +211,22 @@ public final class SchemaRegistryServer implements AutoCloseable {
                 .put("schema", r.schema().toString());
     }
 
+    private static ArrayNode strings(List<String> values) {
+        ArrayNode a = NODES.arrayNode();
+        values.forEach(a::add);
+        return a;
+    }
+
+    private static ArrayNode ints(List<Integer> values) {
+        ArrayNode a = NODES.arrayNode();
+        values.forEach(a::add);
+        return a;
+    }
+
+    private static Object notAllowed(Routes.Request r) {
+        throw new SchemaRegistryException(405, 405, "HTTP 405 Method Not Allowed: " + r.method() + " is not supported here");
+    }
+
     // ---- HTTP ----
 
     private void handle(HttpExchange exchange) throws IOException {
@@ -298,13 +238,9 @@ public final class SchemaRegistryServer implements AutoCloseable {
             List<String> path = segments(exchange.getRequestURI().getRawPath());
             Map<String, String> query = query(exchange.getRequestURI().getRawQuery());
             JsonNode body = "POST".equals(method) || "PUT".equals(method) ? readBody(exchange.getRequestBody()) : null;
-            synchronized (lock) {
-                if (closed) throw new SchemaRegistryException(503, 50003, "Schema registry is shutting down");
-                catchUp();
-                Object result = route(method, path, query, body);
-                if (result instanceof String s) raw = s;
-                answer = result instanceof JsonNode j ? j : null;
-            }
+            Object result = store.atomically(() -> routes.dispatch(method, path, query, body));
+            if (result instanceof String s) raw = s;
+            answer = result instanceof JsonNode j ? j : null;
         } catch (SchemaRegistryException e) {
             status = e.status() > 0 ? e.status() : 500;
             answer = error(e.errorCode(), e.registryMessage());
@@ -319,85 +255,6 @@ public final class SchemaRegistryServer implements AutoCloseable {
         try (OutputStream out = exchange.getResponseBody()) {
             out.write(bytes);
         }
-    }
-
-    /** Returns a JsonNode, or a String sent as is. */
-    private Object route(String method, List<String> p, Map<String, String> query, JsonNode body) {
-        int n = p.size();
-        if (n == 0 && method.equals("GET")) return NODES.objectNode();
-        String root = p.get(0);
-        switch (root) {
-            case "subjects" -> {
-                if (n == 1 && method.equals("GET")) {
-                    ArrayNode a = NODES.arrayNode();
-                    state.subjects().forEach(a::add);
-                    return a;
-                }
-                if (n == 2 && method.equals("POST")) return lookup(p.get(1), body);
-                if (n == 3 && p.get(2).equals("versions")) {
-                    if (method.equals("GET")) {
-                        ArrayNode a = NODES.arrayNode();
-                        state.versions(p.get(1)).forEach(a::add);
-                        return a;
-                    }
-                    if (method.equals("POST")) return register(p.get(1), body);
-                    throw notAllowed(method);
-                }
-                if (n == 4 && p.get(2).equals("versions") && method.equals("GET")) return describe(state.version(p.get(1), p.get(3)));
-                if (n == 5 && p.get(2).equals("versions") && p.get(4).equals("schema") && method.equals("GET"))
-                    return state.version(p.get(1), p.get(3)).schema().toString();
-                if (n >= 2 && method.equals("DELETE")) throw notAllowed(method);
-            }
-            case "schemas" -> {
-                if (n == 2 && p.get(1).equals("types") && method.equals("GET")) return NODES.arrayNode().add("AVRO");
-                if ((n == 3 || n == 4) && p.get(1).equals("ids") && method.equals("GET")) {
-                    int id;
-                    try {
-                        id = Integer.parseInt(p.get(2));
-                    } catch (NumberFormatException e) {
-                        throw new SchemaRegistryException(404, SchemaRegistryException.SCHEMA_NOT_FOUND, "Schema " + p.get(2) + " not found");
-                    }
-                    Schema schema = state.schemaById(id).orElseThrow(() ->
-                            new SchemaRegistryException(404, SchemaRegistryException.SCHEMA_NOT_FOUND, "Schema " + id + " not found"));
-                    if (n == 4 && p.get(3).equals("schema")) return schema.toString();
-                    if (n == 3) return NODES.objectNode().put("schema", schema.toString());
-                }
-            }
-            case "config" -> {
-                String subject = n == 2 ? p.get(1) : null;
-                if (n <= 2) {
-                    switch (method) {
-                        case "GET" -> {
-                            if (subject != null && state.subjectCompatibility(subject).isEmpty() && !"true".equals(query.get("defaultToGlobal")))
-                                throw new SchemaRegistryException(404, SchemaRegistryException.SUBJECT_LEVEL_COMPATIBILITY_NOT_CONFIGURED,
-                                        "Subject '" + subject + "' does not have subject-level compatibility configured");
-                            return NODES.objectNode().put("compatibilityLevel", state.compatibility(subject).name());
-                        }
-                        case "PUT" -> {
-                            return setCompatibility(subject, body);
-                        }
-                        case "DELETE" -> {
-                            if (subject == null) throw notAllowed(method);
-                            CompatibilityLevel previous = state.subjectCompatibility(subject).orElseThrow(() ->
-                                    new SchemaRegistryException(404, SchemaRegistryException.SUBJECT_NOT_FOUND, "Subject '" + subject + "' not found."));
-                            write(configKey(subject), null);
-                            return NODES.objectNode().put("compatibilityLevel", previous.name());
-                        }
-                        default -> throw notAllowed(method);
-                    }
-                }
-            }
-            case "compatibility" -> {
-                if (n == 5 && p.get(1).equals("subjects") && p.get(3).equals("versions") && method.equals("POST"))
-                    return compatibility(p.get(2), p.get(4), body);
-            }
-            default -> { }
-        }
-        throw new SchemaRegistryException(404, 404, "HTTP 404 Not Found");
-    }
-
-    private static SchemaRegistryException notAllowed(String method) {
-        return new SchemaRegistryException(405, 405, "HTTP 405 Method Not Allowed: " + method + " is not supported here");
     }
 
     private static JsonNode readBody(InputStream in) throws IOException {
@@ -433,14 +290,10 @@ public final class SchemaRegistryServer implements AutoCloseable {
     }
 
     @Override public void close() {
-        synchronized (lock) {
-            if (closed) return;
-            closed = true;
-        }
+        if (!closed.compareAndSet(false, true)) return;
+        store.close(); // from here on a request is answered 503; the one in hand finishes first
         http.stop(0);
         executor.shutdownNow();
-        producer.close(Duration.ofSeconds(5));
-        consumer.close(Duration.ofSeconds(5));
         log.info("Schema registry on port {} stopped", http.getAddress().getPort());
     }
 }

@@ -1,41 +1,30 @@
 package org.rltf.grader.service;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.EnumMap;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
-import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.Consumer;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.AuthorizationException;
-import org.apache.kafka.common.errors.OutOfOrderSequenceException;
 import org.apache.kafka.common.errors.ProducerFencedException;
-import org.apache.kafka.common.errors.UnsupportedVersionException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -43,20 +32,23 @@ import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.common.utils.Utils;
 import org.rltf.events.DeadLetter;
-import org.rltf.events.ErrorCategory;
 import org.rltf.events.Feedback;
-import org.rltf.events.Outcome;
 import org.rltf.events.Problem;
 import org.rltf.events.Sample;
-import org.rltf.events.TestKind;
+import org.rltf.grader.service.Batch.Decoded;
+import org.rltf.grader.service.Batch.Pending;
+import org.rltf.grader.Feedbacks;
 import org.rltf.grader.Grader;
 import org.rltf.grader.GraderConfig;
+import org.rltf.kernel.ClientConfigs;
 import org.rltf.kernel.DeadLetters;
+import org.rltf.kernel.ProblemTable;
 import org.rltf.kernel.RecordDecoder;
 import org.rltf.kernel.Service;
 import org.rltf.kernel.ServiceMain;
-import org.rltf.schemas.InvalidEventException;
+import org.rltf.kernel.Transactions;
 import org.rltf.schemas.Topics;
 import org.rltf.schemas.serde.AvroSerdes;
 import org.rltf.schemas.serde.SchemaRegistryClient;
@@ -80,7 +72,7 @@ import org.slf4j.LoggerFactory;
  * <p>Bad input is kept, not dropped: a sample record that does not decode, lacks its ids, or names a
  * problem that is not in the problems topic (after reading it to its end) goes to the run's
  * dead-letter topic with the reason, in the same transaction. A program whose grading ends in
- * SANDBOX_ERROR (the grader's own failure) is graded again up to {@code sandbox.error.retries} times;
+ * SANDBOX_ERROR (the grader's own failure) is graded again up to {@code grader.sandbox.error.retries} times;
  * if it still fails that verdict is published, so the sample is accounted for, and streams leaves it
  * out of the rewards.
  *
@@ -90,15 +82,17 @@ import org.slf4j.LoggerFactory;
  */
 public final class GraderService implements Service {
     private static final Logger log = LoggerFactory.getLogger(GraderService.class);
-    private static final int MAX_MESSAGE_CHARS = 1000;
+    /** How long reading the problems topic to its end may take before the service gives up. */
+    private static final Duration PROBLEMS_TIMEOUT = Duration.ofSeconds(60);
 
     private final GraderServiceConfig config;
     private final Topics topics;
     private final String serviceName;
     private final Grader grader;
+    private final RetryingGrader grading;
     private final Consumer<byte[], byte[]> consumer;
     private final Producer<byte[], byte[]> producer;
-    private final ProblemIndex problems;
+    private final ProblemTable problems;
     private final Deserializer<Sample> sampleDeserializer;
     private final RecordDecoder<String, Sample> decoder;
     private final Serializer<Feedback> feedbackSerializer;
@@ -106,25 +100,14 @@ public final class GraderService implements Service {
     private final DeadLetters deadLetters;
     private final StringSerializer keySerializer = new StringSerializer();
     private final SchemaRegistryClient registry;
-
     private final MeterRegistry meters;
-    private final Map<Outcome, Counter> outcomeCounters = new EnumMap<>(Outcome.class);
-    private final Map<String, Counter> deadLetterCounters = new HashMap<>();
-    private final Timer gradeTimer;
-    private final Timer batchTimer;
-    private final Counter abortedTransactions;
-    private final Counter sandboxRetries;
+    private final GraderMetrics metrics;
 
     private final AtomicBoolean closing = new AtomicBoolean();
     private final AtomicBoolean started = new AtomicBoolean();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile Throwable failure;
-
-    // Progress log state (wall clock is used only to report throughput).
-    private long graded;
-    private long deadLettered;
-    private long lastProgressNanos = System.nanoTime();
-    private long gradedAtLastProgress;
+    private long skippedProblems;
 
     /** A service with a private meter registry. */
     public GraderService(Map<String, ?> configs) {
@@ -132,37 +115,26 @@ public final class GraderService implements Service {
     }
 
     /**
-     * Validates the config (failing with a {@link org.apache.kafka.common.config.ConfigException} naming
-     * the bad key), starts the grader and creates the Kafka clients. Nothing is read until {@link #run()}.
+     * Checks the config (failing with a {@link org.apache.kafka.common.config.ConfigException} naming the bad or
+     * unknown key), starts the grader and creates the Kafka clients. Nothing is read until {@link #run()}.
      */
     public GraderService(Map<String, ?> configs, MeterRegistry meters) {
         this.config = new GraderServiceConfig(configs);
         this.topics = config.topics();
         this.serviceName = "grader/" + config.instanceId();
         this.meters = meters;
+        this.metrics = new GraderMetrics(meters, config.run(), serviceName, config.progressIntervalMs());
 
-        Map<String, Object> serdeConfig = new HashMap<>(configs);
-        serdeConfig.put(GraderServiceConfig.SCHEMA_REGISTRY_URL_CONFIG, config.schemaRegistryUrl());
+        // The checked config: renamed keys under their new names, every key one the grader reads.
+        Map<String, Object> checked = config.originals();
+        Map<String, Object> serdeConfig = ClientConfigs.serde(checked);
         this.registry = SchemaRegistryClient.create(serdeConfig);
         this.sampleDeserializer = AvroSerdes.serde(Sample.class, registry, serdeConfig, false).deserializer();
         this.feedbackSerializer = AvroSerdes.serde(Feedback.class, registry, serdeConfig, false).serializer();
         this.deadLetterSerializer = AvroSerdes.serde(DeadLetter.class, registry, serdeConfig, false).serializer();
-
-        for (Outcome outcome : Outcome.values()) {
-            outcomeCounters.put(outcome, Counter.builder("rltf.grader.feedback").tag("run", config.run())
-                    .tag("outcome", outcome.name()).description("Feedback events committed, by outcome").register(meters));
-        }
-        this.gradeTimer = Timer.builder("rltf.grader.grade").tag("run", config.run())
-                .description("Time to grade one program, as the grader measured it").register(meters);
-        this.batchTimer = Timer.builder("rltf.grader.batch").tag("run", config.run())
-                .description("Time from a batch's poll to its committed transaction").register(meters);
-        this.abortedTransactions = Counter.builder("rltf.grader.transactions.aborted").tag("run", config.run())
-                .description("Batches whose transaction was aborted and re-read").register(meters);
-        this.sandboxRetries = Counter.builder("rltf.grader.sandbox.retries").tag("run", config.run())
-                .description("Programs graded again after a SANDBOX_ERROR").register(meters);
-
         this.decoder = new RecordDecoder<>(new StringDeserializer(), sampleDeserializer);
-        Map<String, Object> graderProps = new HashMap<>(configs);
+
+        Map<String, Object> graderProps = new HashMap<>(checked);
         // Feedback names the instance that graded it, unless the grader's id is set on its own.
         graderProps.putIfAbsent(GraderConfig.ID_CONFIG, config.instanceId());
         GraderConfig graderConfig = new GraderConfig(graderProps); // validated before anything starts
@@ -170,18 +142,20 @@ public final class GraderService implements Service {
         // Created in order; whatever exists is closed again if a later step fails, so a bad start leaks nothing.
         List<AutoCloseable> created = new ArrayList<>(List.of(registry));
         try {
-            this.consumer = add(created, new KafkaConsumer<>(consumerConfig(), new ByteArrayDeserializer(),
+            this.consumer = add(created, new KafkaConsumer<>(config.consumerConfig(), new ByteArrayDeserializer(),
                     new ByteArrayDeserializer()));
-            this.producer = add(created, new KafkaProducer<>(producerConfig(), new ByteArraySerializer(),
+            this.producer = add(created, new KafkaProducer<>(config.producerConfig(), new ByteArraySerializer(),
                     new ByteArraySerializer()));
             this.deadLetters = new DeadLetters(producer, deadLetterSerializer, serviceName);
-            this.problems = add(created, new ProblemIndex(
-                    new KafkaConsumer<>(problemsConsumerConfig(), new StringDeserializer(), new ByteArrayDeserializer()),
-                    AvroSerdes.serde(Problem.class, registry, serdeConfig, false).deserializer(), topics.problems(),
-                    Duration.ofSeconds(60)));
+            // Every split: the grader grades whatever sample names a problem, and a filter would turn a sample of
+            // another split into an unknown-problem dead letter.
+            this.problems = add(created, ProblemTable.open(checked, config.problemsClientId(), topics.problems(),
+                    AvroSerdes.serde(Problem.class, registry, serdeConfig, false).deserializer(), p -> true,
+                    this::skipProblem, PROBLEMS_TIMEOUT));
             this.grader = Grader.start(graderConfig);
+            this.grading = new RetryingGrader(grader, config.sandboxErrorRetries(), config.run(), metrics);
         } catch (RuntimeException | Error e) {
-            for (int i = created.size() - 1; i >= 0; i--) closeQuietly(created.get(i));
+            for (int i = created.size() - 1; i >= 0; i--) Utils.closeQuietly(created.get(i), "grader start-up");
             throw e;
         }
     }
@@ -207,20 +181,17 @@ public final class GraderService implements Service {
         try {
             producer.initTransactions();
             consumer.subscribe(List.of(topics.samples()), new RebalanceLogger());
-            problems.catchUp();
+            catchUpProblems();
             log.info("Grader {} grading {} as group {} (transactional.id {}, batches of up to {}), {} problems known",
                     serviceName, topics.samples(), config.groupId(), config.transactionalId(), config.batchMaxRecords(),
                     problems.size());
             while (!closing.get()) {
-                ConsumerRecords<byte[], byte[]> records;
-                try {
-                    records = consumer.poll(Duration.ofMillis(config.pollTimeoutMs()));
-                } catch (WakeupException e) {
-                    if (closing.get()) break;
-                    throw e;
+                ConsumerRecords<byte[], byte[]> records = poll();
+                if (!records.isEmpty()) {
+                    Batch batch = grade(records);
+                    if (batch != null) commit(batch);
                 }
-                if (!records.isEmpty()) processBatch(records);
-                logProgressIfDue();
+                metrics.logProgressIfDue();
             }
         } catch (ProducerFencedException e) {
             fenced = true;
@@ -233,95 +204,83 @@ public final class GraderService implements Service {
             log.error("Grader {} stopped on an unrecoverable error", serviceName, e);
             throw e;
         } finally {
-            logProgress();
+            metrics.logProgress();
             closeClients(fenced);
             stopped.countDown();
         }
     }
 
-    private void processBatch(ConsumerRecords<byte[], byte[]> records) {
-        long batchStart = System.nanoTime();
-        Map<TopicPartition, Long> firstOffsets = new HashMap<>();
-        Map<TopicPartition, OffsetAndMetadata> nextOffsets = new HashMap<>();
-        List<Decoded> decoded = new ArrayList<>(records.count());
-        boolean missingProblem = false;
-        for (ConsumerRecord<byte[], byte[]> record : records) {
-            TopicPartition tp = new TopicPartition(record.topic(), record.partition());
-            firstOffsets.putIfAbsent(tp, record.offset());
-            nextOffsets.put(tp, new OffsetAndMetadata(record.offset() + 1));
-        }
+    /** The next samples; none once {@link #close()} has woken the consumer. */
+    private ConsumerRecords<byte[], byte[]> poll() {
         try {
+            return consumer.poll(Duration.ofMillis(config.pollTimeoutMs()));
+        } catch (WakeupException e) {
+            if (closing.get()) return ConsumerRecords.empty();
+            throw e;
+        }
+    }
+
+    /**
+     * Decodes a batch, looks up each sample's problem and starts grading every program before anything is written:
+     * grading is the slow part and runs in parallel. Null when the batch must be read again later.
+     */
+    private Batch grade(ConsumerRecords<byte[], byte[]> records) {
+        Batch batch = new Batch(records);
+        List<Decoded> decoded = new ArrayList<>(records.count());
+        try {
+            boolean missingProblem = false;
             for (ConsumerRecord<byte[], byte[]> record : records) {
-                Decoded d = decode(record);
+                Decoded d = Decoded.of(decoder, record);
                 decoded.add(d);
-                missingProblem |= d.sample != null && problems.get(d.sample.getProblemId()) == null;
+                missingProblem |= d.sample() != null && problems.get(d.sample().getProblemId()) == null;
             }
+            if (missingProblem) catchUpProblems();
         } catch (SchemaRegistryException e) {
             // The registry being unreachable is not the records' fault: read the batch again later.
             log.warn("Schema registry unavailable while decoding a batch; reading it again: {}", e.toString());
-            rewind(firstOffsets);
+            batch.rewind(consumer);
             pauseAfterAbort();
-            return;
+            return null;
         }
-        if (missingProblem) problems.catchUp();
-
-        // Start every program before writing anything: grading is the slow part and runs in parallel.
-        List<Pending> pending = new ArrayList<>(decoded.size());
-        List<Decoded> rejected = new ArrayList<>();
         for (Decoded d : decoded) {
-            if (d.sample == null) {
-                rejected.add(d);
-                continue;
-            }
-            Problem problem = problems.get(d.sample.getProblemId());
-            if (problem == null) {
-                rejected.add(new Decoded(d.record, null, "unknown problem '" + d.sample.getProblemId() + "' of sample '"
-                        + d.sample.getSampleId() + "': not in " + topics.problems() + " after reading it to its end",
-                        new InvalidEventException("unknown problem " + d.sample.getProblemId()), "unknown-problem"));
-                continue;
-            }
-            pending.add(new Pending(d.record, d.sample, problem, gradeSafely(problem, d.sample)));
+            Problem problem = d.sample() == null ? null : problems.get(d.sample().getProblemId());
+            if (d.sample() == null) batch.rejected.add(d);
+            else if (problem == null) batch.rejected.add(d.unknownProblem(topics.problems()));
+            else batch.pending.add(new Pending(d.record(), d.sample(), problem, grading.start(problem, d.sample())));
         }
+        return batch;
+    }
 
-        List<Feedback> published = new ArrayList<>(pending.size());
+    /**
+     * Publishes a batch's dead letters and feedback with its consumed offsets in one transaction; an abortable
+     * failure aborts it and reads the batch again from its first offsets.
+     */
+    private void commit(Batch batch) {
+        List<Feedback> published = new ArrayList<>(batch.pending.size());
         try {
             producer.beginTransaction();
-            for (Decoded d : rejected) producer.send(deadLetter(d.record, d.reason, d.error));
+            for (Decoded d : batch.rejected) producer.send(deadLetter(d));
             // Sent in poll order as each finishes, so the producer overlaps the network with grading.
-            for (Pending p : pending) {
-                Feedback feedback = awaitWithRetries(p);
+            for (Pending p : batch.pending) {
+                Feedback feedback = grading.await(p.future(), p.problem(), p.sample());
                 published.add(feedback);
-                producer.send(new ProducerRecord<>(topics.feedback(), null, p.record.timestamp(),
-                        keySerializer.serialize(topics.feedback(), p.sample.getSampleId()),
+                producer.send(new ProducerRecord<>(topics.feedback(), null, p.record().timestamp(),
+                        keySerializer.serialize(topics.feedback(), p.sample().getSampleId()),
                         feedbackSerializer.serialize(topics.feedback(), feedback)));
             }
-            producer.sendOffsetsToTransaction(nextOffsets, consumer.groupMetadata());
+            producer.sendOffsetsToTransaction(batch.nextOffsets, consumer.groupMetadata());
             producer.commitTransaction();
-        } catch (ProducerFencedException | OutOfOrderSequenceException | AuthorizationException
-                 | UnsupportedVersionException e) {
-            throw e;
         } catch (KafkaException e) {
-            log.warn("Aborting the transaction of a batch of {} samples and reading it again: {}", records.count(),
+            if (Transactions.isFatal(e)) throw e;
+            log.warn("Aborting the transaction of a batch of {} samples and reading it again: {}", batch.size,
                     e.toString());
             producer.abortTransaction();
-            abortedTransactions.increment();
-            rewind(firstOffsets);
+            metrics.aborted();
+            batch.rewind(consumer);
             pauseAfterAbort();
             return;
         }
-        // Counted only once committed, so the metrics agree with what read_committed consumers see.
-        for (Feedback feedback : published) {
-            outcomeCounters.get(feedback.getOutcome()).increment();
-            gradeTimer.record(feedback.getGradeTimeMs(), TimeUnit.MILLISECONDS);
-        }
-        for (Decoded d : rejected) {
-            deadLetterCounters.computeIfAbsent(d.kind, k -> Counter.builder("rltf.grader.dead.letters")
-                    .tag("run", config.run()).tag("reason", k)
-                    .description("Sample records sent to the dead-letter topic, by reason").register(meters)).increment();
-        }
-        graded += published.size();
-        deadLettered += rejected.size();
-        batchTimer.record(System.nanoTime() - batchStart, TimeUnit.NANOSECONDS);
+        metrics.committed(published, batch.rejectedKinds(), batch.polledNanos);
     }
 
     /** A short pause, so a persistent failure (say, the registry down) does not regrade the batch in a hot loop. */
@@ -334,111 +293,31 @@ public final class GraderService implements Service {
         }
     }
 
-    private Decoded decode(ConsumerRecord<byte[], byte[]> record) {
-        RecordDecoder.Decoded<String, Sample> result = decoder.decode(record);
-        if (result instanceof RecordDecoder.Bad<String, Sample> bad) {
-            return new Decoded(record, null, "cannot decode a Sample: " + bad.reason(), bad.error(), "malformed");
-        }
-        Sample sample = ((RecordDecoder.Good<String, Sample>) result).record().value();
-        if (sample.getSampleId().isEmpty() || sample.getProblemId().isEmpty()) {
-            String field = sample.getSampleId().isEmpty() ? "sample_id" : "problem_id";
-            return new Decoded(record, null, "sample has an empty " + field,
-                    new InvalidEventException("empty " + field), "invalid");
-        }
-        return new Decoded(record, sample, null, null, null);
+    /** Reads the problems topic to its end; the service does so at start and before a batch naming a new problem. */
+    private void catchUpProblems() {
+        long before = problems.changes();
+        problems.catchUp();
+        if (problems.changes() != before)
+            log.info("Read {} to its end: {} problems known", topics.problems(), problems.size());
     }
 
-    private void rewind(Map<TopicPartition, Long> firstOffsets) {
-        for (Map.Entry<TopicPartition, Long> first : firstOffsets.entrySet()) {
-            if (consumer.assignment().contains(first.getKey())) consumer.seek(first.getKey(), first.getValue());
-        }
+    /**
+     * A problem record that does not decode is logged and skipped, not dead-lettered: every grader reads the whole
+     * topic, so dead-lettering it here would repeat the dead letter once per instance and restart; the samples that
+     * need it are dead-lettered instead (unknown problem).
+     */
+    private void skipProblem(RecordDecoder.Bad<String, Problem> bad) {
+        skippedProblems++;
+        ConsumerRecord<byte[], byte[]> r = bad.raw();
+        log.warn("Skipping undecodable problem at {}-{}@{} (key {}): {} ({} skipped so far)", r.topic(), r.partition(),
+                r.offset(), r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8), bad.reason(),
+                skippedProblems);
     }
 
-    private CompletableFuture<Feedback> gradeSafely(Problem problem, Sample sample) {
-        try {
-            return grader.gradeAsync(problem, sample);
-        } catch (RuntimeException e) {
-            return CompletableFuture.failedFuture(e);
-        }
-    }
-
-    private Feedback awaitWithRetries(Pending p) {
-        Feedback feedback = await(p.future, p);
-        for (int retry = 0; retry < config.sandboxErrorRetries() && feedback.getOutcome() == Outcome.SANDBOX_ERROR; retry++) {
-            log.warn("Sandbox error grading {} ({}: {}); grading it again", p.sample.getSampleId(),
-                    feedback.getErrorClass(), feedback.getErrorMessage());
-            sandboxRetries.increment();
-            feedback = await(gradeSafely(p.problem, p.sample), p);
-        }
-        return Feedback.newBuilder(feedback).setRun(config.run()).build();
-    }
-
-    /** The grader's verdict; a grader that throws instead of answering is its own failure, SANDBOX_ERROR. */
-    private Feedback await(CompletableFuture<Feedback> future, Pending p) {
-        try {
-            return future.join();
-        } catch (CompletionException | java.util.concurrent.CancellationException e) {
-            Throwable cause = e.getCause() != null ? e.getCause() : e;
-            log.error("Grader failed on sample {}", p.sample.getSampleId(), cause);
-            return sandboxError(p, cause);
-        }
-    }
-
-    private Feedback sandboxError(Pending p, Throwable cause) {
-        return Feedback.newBuilder()
-                .setRun(config.run())
-                .setSampleId(p.sample.getSampleId())
-                .setProblemId(p.sample.getProblemId())
-                .setPolicyVersion(p.sample.getPolicyVersion())
-                .setOutcome(Outcome.SANDBOX_ERROR)
-                .setPassed(0)
-                .setTotal(testCount(p.problem))
-                .setTests(List.of())
-                .setErrorClass(cause.getClass().getSimpleName())
-                .setErrorMessage(truncate(String.valueOf(cause.getMessage())))
-                .setErrorLine(null)
-                .setErrorCategory(ErrorCategory.NONE)
-                .setErrorSpanStart(null)
-                .setErrorSpanEnd(null)
-                .setGraderId(grader.id())
-                .setGradeTimeMs(0)
-                .build();
-    }
-
-    private static int testCount(Problem problem) {
-        return problem.getTests().getKind() == TestKind.ASSERT
-                ? problem.getTests().getAsserts().size() : problem.getTests().getInputs().size();
-    }
-
-    private ProducerRecord<byte[], byte[]> deadLetter(ConsumerRecord<byte[], byte[]> record, String reason, Throwable error) {
-        log.warn("Dead-lettering {}-{}@{}: {}", record.topic(), record.partition(), record.offset(), reason);
-        return deadLetters.toProducerRecord(topics, record, truncate(reason), error);
-    }
-
-    private static String truncate(String s) {
-        return s.length() <= MAX_MESSAGE_CHARS ? s : s.substring(0, MAX_MESSAGE_CHARS) + "...";
-    }
-
-    private void logProgressIfDue() {
-        if (System.nanoTime() - lastProgressNanos >= TimeUnit.MILLISECONDS.toNanos(config.progressIntervalMs())) {
-            logProgress();
-        }
-    }
-
-    private void logProgress() {
-        long now = System.nanoTime();
-        double seconds = Math.max(1e-9, (now - lastProgressNanos) / 1e9);
-        long recent = graded - gradedAtLastProgress;
-        Map<String, Long> outcomes = new LinkedHashMap<>();
-        outcomeCounters.forEach((outcome, counter) -> {
-            if (counter.count() > 0) outcomes.put(outcome.name(), (long) counter.count());
-        });
-        log.info("Grader {}: {} graded (+{} in {}s, {}/s), outcomes {}, {} dead letters, {} aborted batches, mean grade {} ms",
-                serviceName, graded, recent, String.format("%.1f", seconds), String.format("%.2f", recent / seconds),
-                outcomes, deadLettered, (long) abortedTransactions.count(),
-                String.format("%.0f", gradeTimer.mean(TimeUnit.MILLISECONDS)));
-        lastProgressNanos = now;
-        gradedAtLastProgress = graded;
+    private ProducerRecord<byte[], byte[]> deadLetter(Decoded d) {
+        ConsumerRecord<byte[], byte[]> record = d.record();
+        log.warn("Dead-lettering {}-{}@{}: {}", record.topic(), record.partition(), record.offset(), d.reason());
+        return deadLetters.toProducerRecord(topics, record, Feedbacks.truncate(d.reason()), d.error());
     }
 
     /**
@@ -463,64 +342,17 @@ public final class GraderService implements Service {
     }
 
     private void closeClients(boolean fenced) {
-        closeQuietly(() -> consumer.close(CloseOptions.groupMembershipOperation(
-                CloseOptions.GroupMembershipOperation.LEAVE_GROUP).withTimeout(Duration.ofSeconds(10))));
+        Utils.closeQuietly(() -> consumer.close(CloseOptions.groupMembershipOperation(
+                CloseOptions.GroupMembershipOperation.LEAVE_GROUP).withTimeout(Duration.ofSeconds(10))),
+                "samples consumer");
         // A fenced producer must not try to abort: the new owner of the transactional.id already did.
-        closeQuietly(() -> producer.close(fenced ? Duration.ZERO : Duration.ofSeconds(10)));
-        closeQuietly(problems::close);
-        closeQuietly(grader::close);
-        closeQuietly(sampleDeserializer::close);
-        closeQuietly(feedbackSerializer::close);
-        closeQuietly(deadLetterSerializer::close);
-        closeQuietly(registry::close);
-    }
-
-    private static void closeQuietly(AutoCloseable closeable) {
-        try {
-            closeable.close();
-        } catch (Exception e) {
-            log.warn("Error while closing: {}", e.toString());
-        }
-    }
-
-    private Map<String, Object> consumerConfig() {
-        Map<String, Object> c = new HashMap<>();
-        c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
-        c.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
-        c.put(ConsumerConfig.CLIENT_ID_CONFIG, "rltf-grader-" + config.run() + "-" + config.instanceId());
-        if (config.hasStableInstanceId()) {
-            // Static membership: a restart under the same name takes its partitions back without a rebalance.
-            c.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, config.instanceId());
-        }
-        c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, config.batchMaxRecords());
-        c.put(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, config.maxPollIntervalMs());
-        c.putAll(config.originalsWithPrefix("consumer."));
-        return c;
-    }
-
-    private Map<String, Object> problemsConsumerConfig() {
-        Map<String, Object> c = new HashMap<>();
-        c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
-        c.put(ConsumerConfig.CLIENT_ID_CONFIG, "rltf-grader-" + config.run() + "-" + config.instanceId() + "-problems");
-        c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        return c;
-    }
-
-    private Map<String, Object> producerConfig() {
-        Map<String, Object> c = new HashMap<>();
-        c.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
-        c.put(ProducerConfig.CLIENT_ID_CONFIG, "rltf-grader-" + config.run() + "-" + config.instanceId());
-        c.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, config.transactionalId());
-        c.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        c.put(ProducerConfig.ACKS_CONFIG, "all");
-        c.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, config.transactionTimeoutMs());
-        c.putAll(config.originalsWithPrefix("producer."));
-        return c;
+        Utils.closeQuietly(() -> producer.close(fenced ? Duration.ZERO : Duration.ofSeconds(10)), "producer");
+        Utils.closeQuietly(problems, "problems table");
+        Utils.closeQuietly(grader, "grader");
+        Utils.closeQuietly(sampleDeserializer, "sample deserializer");
+        Utils.closeQuietly(feedbackSerializer, "feedback serializer");
+        Utils.closeQuietly(deadLetterSerializer, "dead-letter serializer");
+        Utils.closeQuietly(registry, "schema registry client");
     }
 
     /**
@@ -529,22 +361,6 @@ public final class GraderService implements Service {
      */
     public static void main(String[] args) {
         ServiceMain.main(GraderServiceConfig.SPEC, args, GraderService::new);
-    }
-
-    /** Runs a grader on this thread until the JVM is asked to stop; for {@code main} and the CLI. */
-    public static void runUntilShutdown(Map<String, ?> configs) {
-        GraderService service = new GraderService(configs);
-        Thread hook = new Thread(service::close, "grader-shutdown");
-        Runtime.getRuntime().addShutdownHook(hook);
-        service.run();
-    }
-
-    private record Decoded(ConsumerRecord<byte[], byte[]> record, Sample sample, String reason, Throwable error,
-                           String kind) {
-    }
-
-    private record Pending(ConsumerRecord<byte[], byte[]> record, Sample sample, Problem problem,
-                           CompletableFuture<Feedback> future) {
     }
 
     private final class RebalanceLogger implements ConsumerRebalanceListener {

@@ -3,23 +3,30 @@ package org.rltf.grader.service;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.util.HashMap;
 import java.util.Map;
 
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Range;
 import org.apache.kafka.common.config.ConfigDef.Type;
 import org.rltf.grader.GraderConfig;
+import org.rltf.kernel.ClientConfigs;
+import org.rltf.kernel.ConfigContract;
 import org.rltf.kernel.RunConfig;
 import org.rltf.kernel.ServiceSpec;
 import org.rltf.schemas.Topics;
 
 /**
- * The Kafka side of the grader service. The grading itself (sandbox limits, parallelism) is configured
- * by {@link org.rltf.grader.GraderConfig}, which reads the same map; unknown keys are ignored here.
- * Keys prefixed {@code consumer.} and {@code producer.} are passed to the Kafka clients as they are
- * (e.g. {@code consumer.session.timeout.ms}).
+ * The Kafka side of the grader service. The grading itself (sandbox limits, parallelism) is configured by
+ * {@link GraderConfig}, which reads the same map; {@link #SPEC} holds both, and the constructor checks every key
+ * against it ({@link ConfigContract#check}), so a mistyped key stops the service at start-up instead of being
+ * silently dropped. Keys prefixed {@code consumer.} and {@code producer.} go to those clients as they are (e.g.
+ * {@code consumer.session.timeout.ms}); common client keys ({@code security.protocol}, {@code sasl.*},
+ * {@code ssl.*}) reach every client the service opens, the problems reader included.
  */
 public final class GraderServiceConfig extends AbstractConfig {
 
@@ -31,42 +38,44 @@ public final class GraderServiceConfig extends AbstractConfig {
 
     public static final String SCHEMA_REGISTRY_URL_CONFIG = RunConfig.SCHEMA_REGISTRY_URL_CONFIG;
 
-    public static final String GROUP_ID_CONFIG = "group.id";
+    public static final String GROUP_ID_CONFIG = "grader.group.id";
     private static final String GROUP_ID_DOC = "Consumer group of the graders; instances in one group share the samples' "
             + "partitions. Empty: rltf.<run>.grader.";
 
-    public static final String INSTANCE_ID_CONFIG = "instance.id";
+    public static final String INSTANCE_ID_CONFIG = "grader.instance.id";
     private static final String INSTANCE_ID_DOC = "This instance's stable name, unique within the group. It names the "
-            + "transactional producer (<transactional.id.prefix>.<run>.<instance.id>) and the static group member, so an "
-            + "instance restarted under the same name fences its predecessor, aborts its open transaction and takes its "
-            + "partitions back at once. Empty: <host>-<pid>, which is unique but not stable: a crashed instance's open "
-            + "transaction then holds read_committed readers back until transaction.timeout.ms expires.";
+            + "transactional producer (<grader.transactional.id.prefix>.<run>.<grader.instance.id>) and the static "
+            + "group member, so an instance restarted under the same name fences its predecessor, aborts its open "
+            + "transaction and takes its partitions back at once. Empty: <host>-<pid>, which is unique but not stable: "
+            + "a crashed instance's open transaction then holds read_committed readers back until "
+            + "grader.transaction.timeout.ms expires.";
 
-    public static final String TRANSACTIONAL_ID_PREFIX_CONFIG = "transactional.id.prefix";
+    public static final String TRANSACTIONAL_ID_PREFIX_CONFIG = "grader.transactional.id.prefix";
     private static final String TRANSACTIONAL_ID_PREFIX_DOC = "Prefix of the producer's transactional.id.";
 
-    public static final String BATCH_MAX_RECORDS_CONFIG = "batch.max.records";
+    public static final String BATCH_MAX_RECORDS_CONFIG = "grader.batch.max.records";
     private static final String BATCH_MAX_RECORDS_DOC = "Most samples graded in one transaction (the consumer's "
             + "max.poll.records). Larger batches amortise the commit; smaller ones lose less work to a crash.";
 
-    public static final String POLL_TIMEOUT_MS_CONFIG = "poll.timeout.ms";
+    public static final String POLL_TIMEOUT_MS_CONFIG = "grader.poll.timeout.ms";
     private static final String POLL_TIMEOUT_MS_DOC = "How long one poll for samples waits when none are ready.";
 
-    public static final String TRANSACTION_TIMEOUT_MS_CONFIG = "transaction.timeout.ms";
+    public static final String TRANSACTION_TIMEOUT_MS_CONFIG = "grader.transaction.timeout.ms";
     private static final String TRANSACTION_TIMEOUT_MS_DOC = "The producer's transaction.timeout.ms. A batch is graded "
-            + "inside its transaction, so this must exceed the slowest batch (batch.max.records programs, each up to its "
-            + "tests' time limits, over the grader's parallelism); the broker caps it at transaction.max.timeout.ms.";
+            + "inside its transaction, so this must exceed the slowest batch (grader.batch.max.records programs, each up "
+            + "to its tests' time limits, over the grader's parallelism); the broker caps it at "
+            + "transaction.max.timeout.ms.";
 
-    public static final String MAX_POLL_INTERVAL_MS_CONFIG = "max.poll.interval.ms";
+    public static final String MAX_POLL_INTERVAL_MS_CONFIG = "grader.max.poll.interval.ms";
     private static final String MAX_POLL_INTERVAL_MS_DOC = "The consumer's max.poll.interval.ms: longest time a batch may "
             + "take before the group considers this instance dead.";
 
-    public static final String SANDBOX_ERROR_RETRIES_CONFIG = "sandbox.error.retries";
+    public static final String SANDBOX_ERROR_RETRIES_CONFIG = "grader.sandbox.error.retries";
     private static final String SANDBOX_ERROR_RETRIES_DOC = "How often a program whose grading ended in SANDBOX_ERROR (the "
             + "grader's own failure, not the program's) is graded again before that verdict is published. The verdict is "
             + "published either way, so every sample gets exactly one Feedback; streams drops SANDBOX_ERROR from rewards.";
 
-    public static final String PROGRESS_INTERVAL_MS_CONFIG = "progress.interval.ms";
+    public static final String PROGRESS_INTERVAL_MS_CONFIG = "grader.progress.interval.ms";
     private static final String PROGRESS_INTERVAL_MS_DOC = "How often progress and throughput are logged.";
 
     public static final ConfigDef CONFIG = RunConfig.define(RUN_DOC)
@@ -84,16 +93,30 @@ public final class GraderServiceConfig extends AbstractConfig {
             .define(PROGRESS_INTERVAL_MS_CONFIG, Type.LONG, 10_000L, Range.atLeast(100), Importance.LOW,
                     PROGRESS_INTERVAL_MS_DOC);
 
-    /** The grader's keys, for the config contract and help text. */
+    /**
+     * The grader's keys, for the config contract and help text. The service's own keys had no {@code grader.} prefix
+     * before the contract; the old names stay accepted, with a deprecation warning, so existing deployments start.
+     */
     public static final ServiceSpec SPEC = ServiceSpec.builder("grader")
-            .description("The grader: runs each sampled program's unit tests in the sandbox and publishes its feedback, exactly once.")
+            .description("The grader: runs each sampled program's unit tests in the sandbox and publishes its feedback, "
+                    + "exactly once.")
             .config(CONFIG).config(GraderConfig.CONFIG).producerOverrides().consumerOverrides()
+            .renamed("group.id", GROUP_ID_CONFIG)
+            .renamed("instance.id", INSTANCE_ID_CONFIG)
+            .renamed("transactional.id.prefix", TRANSACTIONAL_ID_PREFIX_CONFIG)
+            .renamed("batch.max.records", BATCH_MAX_RECORDS_CONFIG)
+            .renamed("poll.timeout.ms", POLL_TIMEOUT_MS_CONFIG)
+            .renamed("transaction.timeout.ms", TRANSACTION_TIMEOUT_MS_CONFIG)
+            .renamed("max.poll.interval.ms", MAX_POLL_INTERVAL_MS_CONFIG)
+            .renamed("sandbox.error.retries", SANDBOX_ERROR_RETRIES_CONFIG)
+            .renamed("progress.interval.ms", PROGRESS_INTERVAL_MS_CONFIG)
             .build();
 
     private final String instanceId;
 
-    public GraderServiceConfig(Map<?, ?> originals) {
-        super(CONFIG, originals, false);
+    /** @throws org.rltf.kernel.UnknownConfigException naming a key the grader does not read, and the nearest one */
+    public GraderServiceConfig(Map<String, ?> originals) {
+        super(CONFIG, ConfigContract.check(SPEC, originals), false);
         String id = getString(INSTANCE_ID_CONFIG);
         this.instanceId = id.isEmpty() ? hostName() + "-" + ManagementFactory.getRuntimeMXBean().getPid() : id;
     }
@@ -125,6 +148,40 @@ public final class GraderServiceConfig extends AbstractConfig {
 
     public String transactionalId() {
         return getString(TRANSACTIONAL_ID_PREFIX_CONFIG) + "." + run() + "." + instanceId();
+    }
+
+    /** The samples consumer: the graders' group, read_committed, offsets committed only inside the transaction. */
+    public Map<String, Object> consumerConfig() {
+        Map<String, Object> defaults = new HashMap<>();
+        defaults.put(ConsumerConfig.GROUP_ID_CONFIG, groupId());
+        if (hasStableInstanceId()) {
+            // Static membership: a restart under the same name takes its partitions back without a rebalance.
+            defaults.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, instanceId());
+        }
+        defaults.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        defaults.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        defaults.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        defaults.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, batchMaxRecords());
+        defaults.put(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, maxPollIntervalMs());
+        return ClientConfigs.consumer(originals(), clientId(), defaults);
+    }
+
+    /** The transactional producer of feedback and dead letters. */
+    public Map<String, Object> producerConfig() {
+        return ClientConfigs.producer(originals(), clientId(), Map.of(
+                ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId(),
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
+                ProducerConfig.ACKS_CONFIG, "all",
+                ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, transactionTimeoutMs()));
+    }
+
+    /** The client id of the problems table's reader, which builds its consumer from {@link #originals()}. */
+    public String problemsClientId() {
+        return clientId() + "-problems";
+    }
+
+    private String clientId() {
+        return "rltf-grader-" + run() + "-" + instanceId();
     }
 
     private static String hostName() {

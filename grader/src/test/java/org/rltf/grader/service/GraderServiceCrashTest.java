@@ -43,11 +43,11 @@ class GraderServiceCrashTest {
         command.add("run=" + run);
         command.add("bootstrap.servers=" + env.bootstrapServers());
         command.add("schema.registry.url=" + env.schemaRegistryUrl());
-        command.add("instance.id=grader-0");
-        command.add("batch.max.records=4");
+        command.add(GraderServiceConfig.INSTANCE_ID_CONFIG + "=grader-0");
+        command.add(GraderServiceConfig.BATCH_MAX_RECORDS_CONFIG + "=4");
         command.add(GraderConfig.PARALLELISM_CONFIG + "=2");
-        command.add("poll.timeout.ms=100");
-        command.add("progress.interval.ms=1000");
+        command.add(GraderServiceConfig.POLL_TIMEOUT_MS_CONFIG + "=100");
+        command.add(GraderServiceConfig.PROGRESS_INTERVAL_MS_CONFIG + "=1000");
         command.add("consumer.session.timeout.ms=10000");
         return new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile())).start();

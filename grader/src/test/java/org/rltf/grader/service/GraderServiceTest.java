@@ -154,4 +154,35 @@ class GraderServiceTest {
                     .count()).isEqualTo(1.0);
         }
     }
+
+    @Test
+    void aSandboxErrorIsGradedAgainThenPublishedOnce(KafkaEnv env) throws Exception {
+        String run = env.createRun("grader-sandbox-error");
+        Topics topics = Topics.forRun(run);
+        ServiceTestKit kit = new ServiceTestKit(env.clientConfig());
+        // No tests: the grader's own verdict is SANDBOX_ERROR (NoTests), however often it grades the program.
+        kit.sendProblems(topics.problems(), ServiceTestKit.assertProblem("test/none", ""));
+        kit.send(topics.samples(), Sample.class, List.of(new ProducerRecord<>(topics.samples(), null, 9L, "s-none",
+                ServiceTestKit.sample(run, "s-none", "test/none", ADD))));
+
+        Map<String, Object> config = serviceConfig(env, run);
+        config.put(GraderServiceConfig.SANDBOX_ERROR_RETRIES_CONFIG, "2");
+        try (Running grader = new Running(config)) {
+            await().atMost(Duration.ofSeconds(60)).until(
+                    () -> !kit.readAll(topics.feedback(), Feedback.class, true).isEmpty());
+            List<ConsumerRecord<String, Feedback>> feedback = kit.readAll(topics.feedback(), Feedback.class, true);
+            assertThat(feedback).hasSize(1);
+            Feedback f = feedback.get(0).value();
+            assertThat(f.getOutcome()).isEqualTo(Outcome.SANDBOX_ERROR);
+            assertThat(f.getErrorClass()).isEqualTo("NoTests");
+            assertThat(f.getRun()).isEqualTo(run);
+            assertThat(f.getGraderId()).isEqualTo("grader-0");
+            assertThat(feedback.get(0).timestamp()).isEqualTo(9L);
+            // Graded three times (the first and two retries) for the one Feedback; counted once its batch committed,
+            // just after read_committed readers can see it.
+            assertThat(grader.service.meterRegistry().get("rltf.grader.sandbox.retries").counter().count()).isEqualTo(2.0);
+            await().atMost(Duration.ofSeconds(5)).until(() -> grader.service.meterRegistry().get("rltf.grader.feedback")
+                    .tag("outcome", "SANDBOX_ERROR").counter().count() == 1.0);
+        }
+    }
 }
