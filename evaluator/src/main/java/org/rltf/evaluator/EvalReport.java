@@ -116,6 +116,31 @@ public record EvalReport(String dataset, String split, EvalSettings settings, Li
         return out;
     }
 
+    /**
+     * Writes every graded program as a JSON line: problem, difficulty, sample index (-1: the greedy program), outcome,
+     * tests passed of total, error class and line, completion.
+     */
+    public void writeJsonLines(java.nio.file.Path file) throws java.io.IOException {
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        if (file.getParent() != null) java.nio.file.Files.createDirectories(file.getParent());
+        try (java.io.BufferedWriter w = java.nio.file.Files.newBufferedWriter(file, java.nio.charset.StandardCharsets.UTF_8)) {
+            for (ProgramResult p : programs) {
+                com.fasterxml.jackson.databind.node.ObjectNode row = json.createObjectNode();
+                row.put("problem_id", p.problemId());
+                row.put("difficulty", p.difficulty());
+                row.put("index", p.index());
+                row.put("outcome", p.outcome().name());
+                row.put("passed", p.passed());
+                row.put("total", p.total());
+                row.put("error_class", p.errorClass());
+                if (p.errorLine() != null) row.put("error_line", p.errorLine());
+                row.put("completion", p.completion());
+                w.write(json.writeValueAsString(row));
+                w.newLine();
+            }
+        }
+    }
+
     /** The Evaluation event of this report for checkpoint {@code version} (at learner step {@code step}) of a run. */
     public Evaluation toEvaluation(String run, long version, long step) {
         List<PassAtK> results = new ArrayList<>();

@@ -1,11 +1,8 @@
 package org.rltf.evaluator;
 
-import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -17,7 +14,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -243,6 +239,9 @@ public final class EvaluatorService implements Service {
                     evaluation)).get();
         } catch (ExecutionException e) {
             throw new KafkaException("Could not publish the evaluation of checkpoint v" + v, e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KafkaException("Interrupted while publishing the evaluation of checkpoint v" + v, e);
         }
         evaluations.increment();
         log.info("Evaluator {}: checkpoint v{} (step {}) pass@1 {} greedy {} on {} problems in {} s", serviceName, v,
@@ -281,23 +280,7 @@ public final class EvaluatorService implements Service {
         Path dir = config.resultsDir();
         if (dir == null) return;
         try {
-            Files.createDirectories(dir);
-            try (BufferedWriter w = Files.newBufferedWriter(dir.resolve("v" + version + ".jsonl"), StandardCharsets.UTF_8)) {
-                for (EvalReport.ProgramResult p : report.programs()) {
-                    ObjectNode row = JSON.createObjectNode();
-                    row.put("problem_id", p.problemId());
-                    row.put("difficulty", p.difficulty());
-                    row.put("index", p.index());
-                    row.put("outcome", p.outcome().name());
-                    row.put("passed", p.passed());
-                    row.put("total", p.total());
-                    row.put("error_class", p.errorClass());
-                    if (p.errorLine() != null) row.put("error_line", p.errorLine());
-                    row.put("completion", p.completion());
-                    w.write(JSON.writeValueAsString(row));
-                    w.newLine();
-                }
-            }
+            report.writeJsonLines(dir.resolve("v" + version + ".jsonl"));
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot write evaluation results to " + dir, e);
         }

@@ -26,6 +26,7 @@ import picocli.CommandLine.Command;
                 CommandLine.HelpCommand.class,
                 BenchCommand.class,
                 LabCommand.class,
+                EvalCommand.class,
                 SftCommand.class,
                 BrokerCommand.class,
                 GradeCommand.class,

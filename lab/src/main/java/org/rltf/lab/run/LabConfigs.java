@@ -131,7 +131,7 @@ public final class LabConfigs {
         m.put(LearnerConfig.SL_BATCH_CONFIG, s.slBatch());
         m.put(LearnerConfig.MICRO_BATCH_CONFIG, Math.max(s.rlBatch(), s.slBatch()));
         m.put(LearnerConfig.LR_CONFIG, s.lr());
-        m.put(LearnerConfig.WARMUP_STEPS_CONFIG, Math.min(5, s.steps()));
+        m.put(LearnerConfig.WARMUP_STEPS_CONFIG, (int) Math.min(5, s.steps()));
         m.put(LearnerConfig.RUN_EPOCH_MS_CONFIG, s.epochMs());
         return m;
     }

@@ -68,7 +68,7 @@ public record LabProblems(String spec, List<Problem> train, List<Problem> heldOu
         return new LabProblems(spec, withholdReferences(train, testsOnlyShare, seed), test, note);
     }
 
-    static List<Problem> limit(List<Problem> problems, int limit) {
+    public static List<Problem> limit(List<Problem> problems, int limit) {
         return limit > 0 && limit < problems.size() ? problems.subList(0, limit) : problems;
     }
 

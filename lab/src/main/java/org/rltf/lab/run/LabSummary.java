@@ -60,6 +60,11 @@ public final class LabSummary {
 
     /** The table of the arms, with outcome and error-class shares before and after. */
     public synchronized void print(PrintStream out) {
+        printArms(out, arms);
+    }
+
+    /** The table of {@code arms} (a step of -1 prints as "-"). */
+    public static void printArms(PrintStream out, List<Arm> arms) {
         if (arms.isEmpty()) return;
         EvalReport first = arms.get(0).report();
         out.printf("%nHeld-out split: %d problems, n=%d samples each at temperature %.1f, top-p %.2f; greedy besides%n",
@@ -70,7 +75,8 @@ public final class LabSummary {
         for (Arm a : arms) {
             EvalReport r = a.report();
             Map<Outcome, Double> o = r.outcomeShares();
-            out.printf("%-26s %6d %7.1f%% %8s %7.1f%%   %5.0f%% %5.0f%% %5.0f%% %5.0f%%%n", a.label(), a.step(),
+            out.printf("%-26s %6s %7.1f%% %8s %7.1f%%   %5.0f%% %5.0f%% %5.0f%% %5.0f%%%n", a.label(),
+                    a.step() < 0 ? "-" : Long.toString(a.step()),
                     100 * r.passAtK(1), k5 ? String.format("%.1f%%", 100 * r.passAtK(5)) : "", 100 * r.greedyPassAt1(),
                     100 * o.getOrDefault(Outcome.PASS, 0.0), 100 * o.getOrDefault(Outcome.FAILURE, 0.0),
                     100 * o.getOrDefault(Outcome.RUNTIME_ERROR, 0.0), 100 * o.getOrDefault(Outcome.SYNTAX_ERROR, 0.0));
@@ -152,6 +158,8 @@ public final class LabSummary {
     public synchronized Path writePlot(Path dir) {
         XYChart pass = new XYChartBuilder().width(640).height(420).title("Held-out pass@1 per policy version")
                 .xAxisTitle("policy version").yAxisTitle("pass@1 (%)").build();
+        pass.getStyler().setYAxisMin(0.0).setYAxisDecimalPattern("#0.0").setXAxisDecimalPattern("#0")
+                .setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.InsideSE);
         if (!curve.isEmpty()) {
             XYSeries s = pass.addSeries("RLTF (online)", curve.stream().map(Point::version).toList(),
                     curve.stream().map(p -> 100 * p.passAt1()).toList());
@@ -166,6 +174,8 @@ public final class LabSummary {
         }
         XYChart reward = new XYChartBuilder().width(640).height(420).title("Mean reward of the RL batch per step")
                 .xAxisTitle("learner step").yAxisTitle("mean reward").build();
+        reward.getStyler().setYAxisDecimalPattern("#0.00").setXAxisDecimalPattern("#0")
+                .setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.InsideSE);
         if (!steps.isEmpty()) {
             XYSeries s = reward.addSeries("mean reward", steps.stream().map(LearnerStep::getStep).toList(),
                     steps.stream().map(x -> (double) x.getMeanReward()).toList());
