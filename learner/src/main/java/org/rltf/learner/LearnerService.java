@@ -89,15 +89,15 @@ public final class LearnerService implements Service {
     private final CheckpointLog checkpoints;
     private final ReferenceSet references;
     private final StepRecord steps;
-    private volatile Listener listener = new Listener() {};
-
     private final MeterRegistry meters;
+    private volatile Listener listener = new Listener() {};
 
     private Policy policy;
     private PolicyTrainer trainer;
     private OnlineBuffer buffer;
 
-    // Learner state: the step and version of the last commit, where the period in hand started, the newest stamp.
+    // Learner state: the last step taken, the newest checkpoint's version, the step the period in hand started
+    // after, and the newest event-time stamp.
     private long step;
     private long version;
     private long lastStamp;
@@ -119,10 +119,7 @@ public final class LearnerService implements Service {
         this(configs, new SimpleMeterRegistry());
     }
 
-    /**
-     * Checks the config (an unknown key or a bad value fails here, naming it) and creates the clients; nothing runs
-     * yet.
-     */
+    /** Checks the config (an unknown key or a bad value fails here, naming it), creates the clients; runs nothing. */
     public LearnerService(Map<String, ?> configs, MeterRegistry meters) {
         this.config = new LearnerConfig(configs);
         this.serviceName = "learner/" + config.run();
