@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -31,9 +32,11 @@ import org.rltf.grader.service.GraderServiceConfig;
 import org.rltf.kernel.ClientConfigs;
 import org.rltf.kernel.ConfigContract;
 import org.rltf.kernel.TopicAdmin;
+import org.rltf.learner.LearnerConfig;
 import org.rltf.learner.LearnerService;
 import org.rltf.schemas.Topics;
 import org.rltf.schemas.serde.AvroSerializer;
+import org.rltf.streams.BufferConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -224,25 +227,42 @@ public final class LabCommand implements Callable<Integer> {
             return m;
         }
 
+        /**
+         * The run's keys and the learner's own (with its buffer's and rewards'). Of {@code overrides} (-c, given to
+         * every service) it takes those it reads, an old name under its new one, and any key under its prefixes, so
+         * a mistyped learner key still fails at start-up while another service's key is left to that service.
+         */
         public Map<String, Object> learner(Map<String, String> overrides) {
-            Map<String, Object> m = base();
+            Map<String, Object> m = new LinkedHashMap<>();
+            common.forEach((k, v) -> {
+                if (ConfigContract.accepts(LearnerConfig.SPEC, k)) m.put(k, v);
+            });
             int round = batchProblems * (samplesPerProblem + 1);
-            m.put("steps", Long.toString(steps));
-            m.put("checkpoint.interval", Integer.toString(checkpointInterval));
-            m.put("model.preset", preset);
-            m.put("rl.batch", Integer.toString(rlBatch));
-            m.put("sl.batch", Integer.toString(slBatch));
-            m.put("micro.batch", Integer.toString(Math.max(rlBatch, slBatch)));
-            m.put("lr", Double.toString(lr));
-            m.put("warmup.steps", Long.toString(Math.min(5, steps)));
-            m.put("run.epoch.ms", Long.toString(epoch));
-            m.put("buffer.min.fill", Integer.toString(round));
-            m.put("buffer.max.policy.lag", "2");
-            m.put("buffer.snapshot.interval.steps", Integer.toString(checkpointInterval));
-            m.put("buffer.group.size", Integer.toString(samplesPerProblem));
+            m.put(LearnerConfig.RUN_CONFIG, run);
+            m.put(LearnerConfig.SEED_CONFIG, Long.toString(seed));
+            m.put(LearnerConfig.CHECKPOINT_STORE_DIR_CONFIG, store.toString());
+            m.put(LearnerConfig.PROBLEMS_SPLIT_CONFIG, split);
+            m.put(LearnerConfig.STEPS_CONFIG, Long.toString(steps));
+            m.put(LearnerConfig.CHECKPOINT_INTERVAL_CONFIG, Integer.toString(checkpointInterval));
+            m.put(LearnerConfig.MODEL_PRESET_CONFIG, preset);
+            m.put(LearnerConfig.RL_BATCH_CONFIG, Integer.toString(rlBatch));
+            m.put(LearnerConfig.SL_BATCH_CONFIG, Integer.toString(slBatch));
+            m.put(LearnerConfig.MICRO_BATCH_CONFIG, Integer.toString(Math.max(rlBatch, slBatch)));
+            m.put(LearnerConfig.LR_CONFIG, Double.toString(lr));
+            m.put(LearnerConfig.WARMUP_STEPS_CONFIG, Long.toString(Math.min(5, steps)));
+            m.put(LearnerConfig.RUN_EPOCH_MS_CONFIG, Long.toString(epoch));
+            m.put(BufferConfig.MIN_FILL_CONFIG, Integer.toString(round));
+            m.put(BufferConfig.MAX_POLICY_LAG_CONFIG, "2");
+            m.put(BufferConfig.SNAPSHOT_INTERVAL_STEPS_CONFIG, Integer.toString(checkpointInterval));
+            m.put(BufferConfig.GROUP_SIZE_CONFIG, Integer.toString(samplesPerProblem));
             // Event time counts samples (1 ms each): wait up to 2000 samples for a problem's greedy program.
-            m.put("buffer.baseline.wait.ms", "2000");
-            m.putAll(overrides);
+            m.put(BufferConfig.BASELINE_WAIT_MS_CONFIG, "2000");
+            Set<String> own = LearnerConfig.SPEC.ownPrefixes();
+            overrides.forEach((k, v) -> {
+                int dot = k.indexOf('.');
+                if (ConfigContract.accepts(LearnerConfig.SPEC, k) || (dot > 0 && own.contains(k.substring(0, dot))))
+                    m.put(LearnerConfig.SPEC.renamed().getOrDefault(k, k), v);
+            });
             return m;
         }
 
