@@ -15,6 +15,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.rltf.broker.testing.KafkaEnv;
+import org.rltf.learner.LearnerConfig;
 import org.rltf.policy.ModelConfig;
 import org.rltf.policy.Policy;
 import org.rltf.policy.Tokenizer;
@@ -27,7 +28,7 @@ final class LoopTestKit {
 
     private LoopTestKit() {}
 
-    /** Writes fresh weights of {@link #SMALL} as a checkpoint the learner takes as version 0 (init.checkpoint). */
+    /** Writes fresh weights of {@link #SMALL} as a checkpoint the learner takes as version 0 (learner.init.checkpoint). */
     static Path initCheckpoint(Path dir) {
         try (Policy p = Policy.create(SMALL, Tokenizer.bytes(), 7)) {
             return p.save(dir).dir();
@@ -50,8 +51,8 @@ final class LoopTestKit {
 
     static Map<String, String> learnerOverrides(Path init) {
         Map<String, String> m = new HashMap<>();
-        m.put("init.checkpoint", init.toString());
-        m.put("sl.max.tokens", "96");
+        m.put(LearnerConfig.INIT_CHECKPOINT_CONFIG, init.toString());
+        m.put(LearnerConfig.SL_MAX_TOKENS_CONFIG, "96");
         return m;
     }
 

@@ -1,10 +1,10 @@
 package org.rltf.learner;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 import org.rltf.events.Experience;
+import org.rltf.policy.ReferenceExamples;
 import org.rltf.policy.TokenSequence;
 import org.rltf.streams.Rewards;
 
@@ -32,9 +32,6 @@ import org.rltf.streams.Rewards;
 public final class RltfLoss {
     private RltfLoss() {}
 
-    /** A supervised example: a reference solution's tokens after its problem's prompt. */
-    public record Reference(String id, int[] promptIds, int[] completionIds) {}
-
     /** The RL part: one sequence per experience, weights A_t / N_rl. */
     public static List<TokenSequence> rlSequences(List<Experience> batch) {
         int n = 0; // N_rl
@@ -49,17 +46,12 @@ public final class RltfLoss {
         return out;
     }
 
-    /** The supervised part: weights 1 / N_sl on every reference token (token-mean cross-entropy). */
-    public static List<TokenSequence> slSequences(List<Reference> batch) {
-        int n = 0; // N_sl
-        for (Reference r : batch) n += r.completionIds().length;
-        List<TokenSequence> out = new ArrayList<>(batch.size());
-        for (Reference r : batch) {
-            float[] w = new float[r.completionIds().length];
-            Arrays.fill(w, 1f / n);
-            out.add(new TokenSequence(r.promptIds(), r.completionIds(), w));
-        }
-        return out;
+    /**
+     * The supervised part: weights 1 / N_sl on every reference token (token-mean cross-entropy), the weights of the
+     * supervised warm-up ({@link ReferenceExamples#tokenMean}).
+     */
+    public static List<TokenSequence> slSequences(List<ReferenceExamples.Encoded> batch) {
+        return ReferenceExamples.tokenMean(batch);
     }
 
     static int[] ints(List<Integer> l) {
