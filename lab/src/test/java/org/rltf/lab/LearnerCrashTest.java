@@ -27,6 +27,8 @@ import org.rltf.broker.testing.KafkaEnv;
 import org.rltf.broker.testing.KafkaExtension;
 import org.rltf.events.Checkpoint;
 import org.rltf.events.LearnerStep;
+import org.rltf.lab.run.InProcessLoop;
+import org.rltf.lab.run.LabConfigs;
 import org.rltf.learner.LearnerConfig;
 import org.rltf.learner.LearnerService;
 import org.rltf.policy.Checkpoints;
@@ -47,15 +49,15 @@ class LearnerCrashTest {
     void aKilledLearnerResumesFromItsNewestCheckpointWithoutGapOrRepeat(KafkaEnv env) throws Exception {
         String run = env.createRun("crash");
         Topics topics = Topics.forRun(run);
-        LabCommand.Defaults d = LoopTestKit.defaults(env, run, tmp.resolve("store"), 1000, K);
-        LabCommand.importProblems(env.clientConfig(), run, "mbpp", "train", 4, d.epoch);
-        Map<String, Object> learnerConfig = d.learner(LoopTestKit.learnerOverrides(LoopTestKit.initCheckpoint(tmp.resolve("init"))));
+        LabConfigs d = LoopTestKit.configs(env, run, tmp.resolve("run"), 1000, K);
+        LoopTestKit.importMbpp(env, d, 4);
+        Map<String, Object> learnerConfig = d.rltfLearner(LoopTestKit.initCheckpoint(tmp.resolve("init")));
         // The killed learner's buffer state stays in <store>/<run>/buffer-state (learner.buffer.state.dir's default),
         // and the restarted one picks it up (same Streams process id).
-        Path bufferState = tmp.resolve("store").resolve(run).resolve("buffer-state");
+        Path bufferState = d.settings().checkpoints().resolve(run).resolve("buffer-state");
 
-        try (LabCommand.Loop loop = LabCommand.Loop.start(List.of(d.grader(0, Map.of())), null, d.generator(Map.of()),
-                new SimpleMeterRegistry(), null)) {
+        try (InProcessLoop loop = InProcessLoop.start(List.of(d.grader(0)), null, d.generator(), null,
+                new SimpleMeterRegistry(), null, null)) {
             // The learner in a child JVM, told to go on for 1000 steps: only SIGKILL stops it.
             Path log = tmp.resolve("learner.log");
             Process child = startLearner(learnerConfig, log);

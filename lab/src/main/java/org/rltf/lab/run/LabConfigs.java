@@ -37,6 +37,8 @@ public final class LabConfigs {
         checkOverrides(settings.overrides());
     }
 
+    public LabSettings settings() { return s; }
+
     /** Fails on an override no service reads, naming the nearest key of any service. */
     static void checkOverrides(Map<String, String> overrides) {
         for (String key : overrides.keySet()) {
