@@ -139,7 +139,7 @@ final class Apps {
                 .setCodePrefix("")
                 .setTests(tests)
                 .setReferenceSolutions(references)
-                .setTimeLimitMs(Datasets.DEFAULT_TIME_LIMIT_MS)
+                .setTimeLimitMs(Datasets.NO_TIME_LIMIT)
                 .build();
     }
 

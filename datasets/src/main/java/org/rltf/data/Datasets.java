@@ -27,8 +27,11 @@ public final class Datasets {
     public static final String DATA_ROOT_PROPERTY = "rltf.shared.data";
     /** Environment variable naming the data root when the system property is unset. */
     public static final String DATA_ROOT_ENV = "RLTF_DATA";
-    /** Per-test time limit given to every loaded problem. */
-    public static final int DEFAULT_TIME_LIMIT_MS = 4000;
+    /**
+     * The time_limit_ms of a problem whose benchmark sets none (HumanEval, MBPP, APPS): the grader's own setting
+     * (grader.test.timeout.ms) applies to it.
+     */
+    public static final int NO_TIME_LIMIT = 0;
 
     private Datasets() {
     }

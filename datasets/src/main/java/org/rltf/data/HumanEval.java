@@ -48,7 +48,7 @@ final class HumanEval {
                             .build())
                     .setReferenceSolutions(List.of(new ReferenceSolution(id + "#0",
                             DatasetFiles.text(row, "canonical_solution", file))))
-                    .setTimeLimitMs(Datasets.DEFAULT_TIME_LIMIT_MS)
+                    .setTimeLimitMs(Datasets.NO_TIME_LIMIT)
                     .build());
         }
         return problems;

@@ -31,7 +31,7 @@ class DatasetsTest {
         assertThat(first.getDataset()).isEqualTo("humaneval");
         assertThat(first.getSplit()).isEqualTo("test");
         assertThat(first.getRun()).isEmpty();
-        assertThat(first.getTimeLimitMs()).isEqualTo(4000);
+        assertThat(first.getTimeLimitMs()).as("HumanEval sets no limit: the grader's applies").isEqualTo(Datasets.NO_TIME_LIMIT);
         assertThat(first.getPrompt()).startsWith("from typing import List").contains("def has_close_elements(");
         assertThat(first.getCodePrefix()).isEqualTo(first.getPrompt());
         assertThat(first.getTests().getKind()).isEqualTo(TestKind.ASSERT);

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -67,7 +68,8 @@ public final class OfflineGrade {
     /** Counts over everything graded. */
     public record Summary(String dataset, int programs, int problems, int problemsWithPass, long testsPassed,
                           long testsTotal, Map<Outcome, Integer> outcomes, Map<String, Integer> errorClasses,
-                          Map<ErrorCategory, Integer> categories, int unknownProblems, double seconds, int parallelism) {
+                          Map<ErrorCategory, Integer> categories, int unknownProblems, double seconds, int parallelism,
+                          Map<Long, Integer> testLimits) {
 
         public void print(PrintStream out) {
             out.printf("Graded %d programs of %d problems (%s) in %.1f s: %.1f programs/s with %d workers%n",
@@ -88,11 +90,27 @@ public final class OfflineGrade {
             errorClasses.entrySet().stream()
                     .sorted(Map.Entry.<String, Integer>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()))
                     .forEach(e -> out.printf("    %-24s %d%n", e.getKey(), e.getValue()));
+            if (!testLimits.isEmpty()) out.println("  test time limits used: " + describeLimits(testLimits));
             if (unknownProblems > 0) out.printf("  samples for problems not in the dataset (skipped): %d%n", unknownProblems);
         }
     }
 
     private OfflineGrade() {
+    }
+
+    /** "4000 ms (160 problems), 9000 ms (1 problem)", or a range when there are many different limits. */
+    static String describeLimits(Map<Long, Integer> limits) {
+        if (limits.size() <= 3) {
+            StringBuilder s = new StringBuilder();
+            limits.forEach((ms, n) -> s.append(s.length() == 0 ? "" : ", ").append(ms).append(" ms (").append(n)
+                    .append(n == 1 ? " problem)" : " problems)"));
+            return s.toString();
+        }
+        long most = limits.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow().getKey();
+        int others = limits.values().stream().mapToInt(Integer::intValue).sum() - limits.get(most);
+        return most + " ms (" + limits.get(most) + " problems); " + limits.keySet().stream().filter(ms -> ms != most)
+                .min(Long::compare).orElseThrow() + ".." + limits.keySet().stream().filter(ms -> ms != most)
+                .max(Long::compare).orElseThrow() + " ms (" + others + " problems)";
     }
 
     /** Loads, grades (in parallel), writes results if asked, and returns the summary. */
@@ -121,18 +139,24 @@ public final class OfflineGrade {
         long started = System.nanoTime();
         List<Feedback> feedback = new ArrayList<>(jobs.size());
         int parallelism;
+        Map<Long, Integer> limits = new TreeMap<>();
         try (Grader grader = Grader.start(new GraderConfig(options.graderConfig()))) {
             parallelism = grader.parallelism();
             List<CompletableFuture<Feedback>> futures = new ArrayList<>(jobs.size());
             for (Job job : jobs) futures.add(grader.gradeAsync(job.problem(), job.sample()));
             for (CompletableFuture<Feedback> f : futures) feedback.add(f.join());
+            Set<String> seen = new HashSet<>();
+            for (Job job : jobs) {
+                if (seen.add(job.problem().getId())) limits.merge(grader.testLimitMs(job.problem()), 1, Integer::sum);
+            }
         }
         double seconds = (System.nanoTime() - started) / 1e9;
         if (options.out() != null) writeResults(options.out(), feedback);
-        return summarize(options.dataset(), jobs, feedback, unknown[0], seconds, parallelism);
+        return summarize(options.dataset(), jobs, feedback, unknown[0], seconds, parallelism, limits);
     }
 
-    static Summary summarize(String dataset, List<Job> jobs, List<Feedback> feedback, int unknown, double seconds, int parallelism) {
+    static Summary summarize(String dataset, List<Job> jobs, List<Feedback> feedback, int unknown, double seconds,
+                             int parallelism, Map<Long, Integer> limits) {
         Map<Outcome, Integer> outcomes = new EnumMap<>(Outcome.class);
         Map<String, Integer> classes = new TreeMap<>();
         Map<ErrorCategory, Integer> categories = new EnumMap<>(ErrorCategory.class);
@@ -151,7 +175,7 @@ public final class OfflineGrade {
             testsTotal += f.getTotal();
         }
         return new Summary(dataset, feedback.size(), problems.size(), passed.size(), testsPassed, testsTotal,
-                outcomes, classes, categories, unknown, seconds, parallelism);
+                outcomes, classes, categories, unknown, seconds, parallelism, limits);
     }
 
     /** Reads a samples file; a malformed line fails naming the file and line. */

@@ -55,7 +55,8 @@ class OfflineGradeTest {
         ByteArrayOutputStream printed = new ByteArrayOutputStream();
         summary.print(new PrintStream(printed, true, StandardCharsets.UTF_8));
         assertThat(printed.toString(StandardCharsets.UTF_8)).contains("Graded 3 programs of 2 problems (mbpp)")
-                .contains("PASS 1").contains("WrongAnswer").contains("not in the dataset (skipped): 1");
+                .contains("PASS 1").contains("WrongAnswer").contains("not in the dataset (skipped): 1")
+                .contains("test time limits used: 4000 ms (2 problems)");
     }
 
     @Test
