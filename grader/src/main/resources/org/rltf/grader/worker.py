@@ -158,7 +158,7 @@ IPC_RMID = 0
 SHM_INFO, SEM_INFO, MSG_INFO = 14, 19, 12
 
 
-def truncate(text, limit=MESSAGE_CHARS):
+def truncate(text, limit=MESSAGE_CHARS, str=str, len=len):
     text = str(text)
     return text if len(text) <= limit else text[:limit - 3] + "..."
 
@@ -259,11 +259,13 @@ def run_test_body(job, index, setup_code, test_code):
     except SyntaxError as e:
         code = compile_as_apps_function(program, e) if kind == "STDIO" else None
         if code is None:
+            line = e.lineno
+            if line is None and "\0" in program:   # "cannot contain null bytes" (3.11.4+) names no line
+                line = line_of(program, program.find("\0"))
             return {"status": "compile_error", "class": type(e).__name__, "message": truncate(e.msg or str(e)),
-                    "line": e.lineno}
-    except ValueError as e:   # "source code string cannot contain null bytes" (a SyntaxError since 3.12)
-        line = program.count("\n", 0, max(program.find("\0"), 0)) + 1
-        return {"status": "compile_error", "class": "SyntaxError", "message": truncate(str(e)), "line": line}
+                    "line": line}
+    except ValueError as e:   # NUL bytes and lone surrogates (see unencodable_source)
+        return unencodable_source(program, e)
     except (MemoryError, RecursionError) as e:
         return {"status": "compile_error", "class": type(e).__name__, "message": truncate(str(e)), "line": None}
 
@@ -295,6 +297,30 @@ def run_test_body(job, index, setup_code, test_code):
         return {"status": "returned", "value": encode_value(value)}
     except BaseException as e:
         return describe_error(e, sources)
+
+
+def line_of(text, index):
+    """The 1-based line of text[index], with Python's line breaks (\\n, \\r\\n and a lone \\r)."""
+    head = text[:max(index, 0)]
+    return head.count("\n") + head.count("\r") - head.count("\r\n") + 1
+
+
+def unencodable_source(program, error):
+    """compile() refuses two kinds of text with a ValueError instead of a SyntaxError: a NUL byte ("source code
+    string cannot contain null bytes"; a SyntaxError without a line since 3.11.4) and a lone surrogate, which has no
+    UTF-8 form (UnicodeEncodeError). Neither can be in a source file, and Python reads a file with such bytes as a
+    SyntaxError on their line: so both are reported that way, on the line that holds the first of them."""
+    if isinstance(error, UnicodeError):
+        index = next((i for i, ch in enumerate(program) if "\ud800" <= ch <= "\udfff"), -1)
+        if index >= 0:
+            message = "invalid character U+%04X: a lone surrogate, which has no UTF-8 form" % ord(program[index])
+        else:
+            message = str(error)
+    else:
+        index = program.find("\0")
+        message = str(error)
+    return {"status": "compile_error", "class": "SyntaxError", "message": truncate(message),
+            "line": line_of(program, index) if index >= 0 else None}
 
 
 def compile_as_apps_function(program, error):
@@ -384,11 +410,16 @@ def encode_value(value, depth=0):
     return {"o": truncate("%s: %r" % (t.__name__, value), 120)}
 
 
-def describe_error(e, sources):
+def describe_error(e, sources, AssertionError=AssertionError, SystemExit=SystemExit, MemoryError=MemoryError,
+                   BaseException=BaseException, isinstance=isinstance, type=type, str=str, repr=repr):
     """Classify an exception from the program or its test.
 
     The program's line is the deepest traceback frame that lies in the program (file PROGRAM_FILE);
-    an AssertionError raised by the test's own code is a wrong answer, not an error."""
+    an AssertionError raised by the test's own code is a wrong answer, not an error.
+
+    The builtins used here are bound when the worker defines this function, before any program runs: a program
+    may rebind builtins.AssertionError (or isinstance), but an assert statement still raises the original class,
+    and that is the class a failed assert is judged by."""
     tb = e.__traceback__
     line = None
     last_file = last_line = None

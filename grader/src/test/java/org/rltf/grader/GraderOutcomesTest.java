@@ -236,6 +236,41 @@ class GraderOutcomesTest {
     }
 
     @Test
+    void aLoneSurrogateIsASyntaxErrorOnItsOwnLine() {
+        // Not encodable as UTF-8, so not valid source: Python reads such a file as a SyntaxError on its line.
+        String completion = "def f(x):\n    y = x + 1\n    s = '\ud800'\n    return y\n";
+        Feedback fb = grade(ADD_ONE, completion);
+        assertThat(fb.getOutcome()).isEqualTo(Outcome.SYNTAX_ERROR);
+        assertThat(fb.getErrorClass()).isEqualTo("SyntaxError");
+        assertThat(fb.getErrorMessage()).contains("surrogate").contains("U+D800").doesNotContain("null bytes");
+        assertThat(fb.getErrorLine()).isEqualTo(3);
+        assertThat(fb.getErrorCategory()).isEqualTo(ErrorCategory.U_LINE);
+        assertThat(completion.substring(fb.getErrorSpanStart(), fb.getErrorSpanEnd())).isEqualTo("    s = '\ud800'");
+
+        Feedback nul = grade(ADD_ONE, "def f(x):\n    return x + 1\n# \0\n");
+        assertThat(nul.getOutcome()).isEqualTo(Outcome.SYNTAX_ERROR);
+        assertThat(nul.getErrorMessage()).contains("null bytes");
+        assertThat(nul.getErrorLine()).isEqualTo(3);
+    }
+
+    @Test
+    void aProgramThatRebindsAssertionErrorStillFailsItsAssertsAsWrongAnswers() {
+        String rebinds = "import builtins\nclass Mine(Exception):\n    pass\nbuiltins.AssertionError = Mine\n"
+                + "def f(x):\n    return x\n";
+        Feedback fb = grade(ADD_ONE, rebinds);
+        assertThat(fb.getOutcome()).isEqualTo(Outcome.FAILURE);
+        assertThat(fb.getErrorClass()).isEqualTo("WrongAnswer");
+        assertThat(fb.getErrorCategory()).isEqualTo(ErrorCategory.NONE);
+        assertThat(fb.getTests()).extracting(t -> t.getStatus()).containsOnly(TestStatus.WRONG_ANSWER);
+        // ... and an assert of the program's own is still the program's error on its line.
+        Feedback own = grade(ADD_ONE, "import builtins\nbuiltins.AssertionError = KeyError\n"
+                + "def f(x):\n    assert x > 5\n    return x + 1\n");
+        assertThat(own.getOutcome()).isEqualTo(Outcome.RUNTIME_ERROR);
+        assertThat(own.getErrorClass()).isEqualTo("AssertionError");
+        assertThat(own.getErrorLine()).isEqualTo(4);
+    }
+
+    @Test
     void missingFunctionHasNoLineAndIsIgnored() {
         Feedback fb = grade(ADD_ONE, "def g(x):\n    return x + 1\n");
         assertThat(fb.getOutcome()).isEqualTo(Outcome.RUNTIME_ERROR);
