@@ -63,7 +63,8 @@ public final class Datasets {
         } else if (body.equals("mbpp")) {
             problems = Mbpp.load(dataRoot.resolve("mbpp/mbpp.jsonl"));
         } else if (body.startsWith("apps:")) {
-            problems = Apps.loadDirectory(resolve(body.substring("apps:".length()), dataRoot));
+            String location = body.substring("apps:".length());
+            problems = Apps.loadDirectory(resolve(location, dataRoot), location);
         } else if (body.startsWith("apps-jsonl:")) {
             problems = Apps.loadJsonl(resolve(body.substring("apps-jsonl:".length()), dataRoot));
         } else {

@@ -118,6 +118,29 @@ class DatasetsTest {
     }
 
     @Test
+    void appsExampleTestsLoadAsTestsOnly() {
+        // The public examples of the 5000 APPS test problems (CodeRL's example_input_output), for test-time feedback.
+        List<Problem> problems = Datasets.load("apps-jsonl:apps/test_example_tests/apps_test_example_tests.jsonl");
+        assertThat(problems).as("63 problems have no examples").hasSize(4937);
+        assertThat(problems).extracting(Problem::getId).doesNotHaveDuplicates();
+        Problem first = problems.get(0);
+        assertThat(first.getId()).as("the test problem's own id").isEqualTo("apps/test/0000");
+        assertThat(first.getSplit()).isEqualTo("test");
+        assertThat(first.getPrompt()).isEmpty();
+        assertThat(first.getReferenceSolutions()).isEmpty();
+        assertThat(first.getTests().getKind()).isEqualTo(TestKind.STDIO);
+        assertThat(first.getTests().getInputs()).containsExactly("|[a:b:|]\n", "|]:[|:]\n");
+        assertThat(first.getTests().getOutputs()).containsExactly("4\n", "-1");
+        assertThat(Datasets.load("apps-jsonl:apps/test_example_tests/apps_test_example_tests.jsonl"))
+                .as("deterministic").isEqualTo(problems);
+
+        // The folder is not APPS's folder layout: the message says what to load instead.
+        assertThatThrownBy(() -> Datasets.load("apps:apps/test_example_tests"))
+                .isInstanceOf(DatasetException.class)
+                .hasMessageContaining("apps-jsonl:apps/test_example_tests/apps_test_example_tests.jsonl");
+    }
+
+    @Test
     void missingFilesAndBadSpecsAreNamed(@TempDir Path empty) throws Exception {
         assertThatThrownBy(() -> Datasets.load("humaneval", empty))
                 .isInstanceOf(DatasetException.class)
