@@ -8,6 +8,7 @@ import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Range;
 import org.apache.kafka.common.config.ConfigDef.Type;
+import org.rltf.data.Datasets;
 
 /**
  * How the grader runs programs: interpreter, limits, parallelism, taxonomy and sandbox. Unknown keys
@@ -104,7 +105,7 @@ public final class GraderConfig extends AbstractConfig {
             .define(TEST_TIMEOUT_MS_CONFIG, Type.INT, 4000, Range.atLeast(1), Importance.HIGH, TEST_TIMEOUT_MS_DOC)
             .define(TEST_TIMEOUT_SCALE_CONFIG, Type.DOUBLE, 1.0, Range.between(0.01, 1000), Importance.MEDIUM,
                     TEST_TIMEOUT_SCALE_DOC)
-            .define(REFERENCE_TIMED_DATASETS_CONFIG, Type.LIST, "humanevalplus,mbppplus", Importance.LOW,
+            .define(REFERENCE_TIMED_DATASETS_CONFIG, Type.LIST, Datasets.HUMANEVAL_PLUS + "," + Datasets.MBPP_PLUS, Importance.LOW,
                     REFERENCE_TIMED_DATASETS_DOC)
             .define(REFERENCE_FACTOR_CONFIG, Type.DOUBLE, 4.0, Range.between(0, 1000), Importance.LOW, REFERENCE_FACTOR_DOC)
             .define(PROGRAM_TIMEOUT_MS_CONFIG, Type.INT, 30_000, Range.atLeast(1), Importance.MEDIUM, PROGRAM_TIMEOUT_MS_DOC)

@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
  * <pre>
  *   base  = time_limit_ms x grader.test.timeout.scale    if the problem sets a limit of its own (time_limit_ms &gt; 0)
  *           grader.test.timeout.ms                       otherwise
- *   limit = max(base, factor x reference time)          for datasets in grader.test.timeout.reference.datasets
+ *   limit = max(base, min(factor x reference time, program limit))   for datasets in grader.test.timeout.reference.datasets
  *           base                                         otherwise
  * </pre>
  * and every test of a program stops at grader.program.timeout.ms, counted from the program's first test.
@@ -106,7 +106,8 @@ final class TestTimeLimits {
             return;
         }
         long referenceMs = slowestTestMs(reference);
-        long limit = Math.max(baseMs(p), Math.round(referenceFactor * referenceMs));
+        // Above the program's limit a test's limit says nothing: the program stops there first.
+        long limit = Math.max(baseMs(p), Math.min(programMs, Math.round(referenceFactor * referenceMs)));
         if (reference.getOutcome() != Outcome.PASS) {
             log.warn("The reference solution of {} did not pass when timed ({} {}: {}); its tests get {} ms", p.getId(),
                     reference.getOutcome(), reference.getErrorClass(), reference.getErrorMessage(), limit);

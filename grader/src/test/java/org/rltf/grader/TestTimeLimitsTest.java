@@ -62,6 +62,8 @@ class TestTimeLimitsTest {
         Problem changed = problem("mbppplus", 4000, "slower");
         assertThat(limits.knownLimitMs(changed)).isEqualTo(4000);
         assertThat(limits.limitMs(changed, p -> took(p, 5000))).isEqualTo(20_000);
+        // 4 x 9000 = 36000, but no test outlasts its program's 30000 ms.
+        assertThat(limits.limitMs(problem("mbppplus", 4000, "slowest"), p -> took(p, 9000))).isEqualTo(30_000);
         // No reference: its own limit; not an EvalPlus dataset: never timed.
         assertThat(limits.limitMs(problem("humanevalplus", 4000, null), p -> { throw new AssertionError(); })).isEqualTo(4000);
         assertThat(limits.limitMs(problem("humaneval", 0, "x"), p -> { throw new AssertionError(); })).isEqualTo(4000);
@@ -96,6 +98,26 @@ class TestTimeLimitsTest {
             assertThat(fb.getOutcome()).isEqualTo(Outcome.RUNTIME_ERROR);
             assertThat(fb.getErrorClass()).isEqualTo("Timeout");
             assertThat(fb.getTests().get(0).getTimeMs()).isBetween(900, 1900);
+        }
+    }
+
+    @Test
+    void theGraderTimesTheReferenceOfAnEvalPlusProblemBeforeItsFirstProgram() {
+        // Own limit 1000 ms; the reference takes about 1.2 s, so the tests get max(1000, 4 x ~1200) ~ 4800 ms.
+        Problem p = problem(Datasets.HUMANEVAL_PLUS, 1000, "import time\ndef f():\n    time.sleep(1.2)\n    return 1\n");
+        String slower = "import time\ndef f():\n    time.sleep(2)\n    return 1\n";
+        try (Grader grader = Grader.start(new GraderConfig(Map.of(GraderConfig.PARALLELISM_CONFIG, 1)))) {
+            assertThat(grader.testLimitMs(p)).as("not timed yet: its own").isEqualTo(1000);
+            Feedback fb = grader.grade(p, Problems.sample(p, slower));
+            assertThat(fb.getOutcome()).as("2 s is over its own 1 s, within 4 x the reference's time").isEqualTo(Outcome.PASS);
+            assertThat(grader.testLimitMs(p)).isBetween(4800L, 8000L);
+        }
+        // The same without the reference rule: its own 1 s.
+        try (Grader grader = Grader.start(new GraderConfig(Map.of(GraderConfig.PARALLELISM_CONFIG, 1,
+                GraderConfig.REFERENCE_FACTOR_CONFIG, 0)))) {
+            Feedback fb = grader.grade(p, Problems.sample(p, slower));
+            assertThat(fb.getErrorClass()).isEqualTo("Timeout");
+            assertThat(grader.testLimitMs(p)).isEqualTo(1000);
         }
     }
 }
