@@ -273,6 +273,9 @@ public final class OfflineGrade {
      * {@code strict}, the first line that is not a sample throws {@link SamplesFileException} instead.
      */
     static List<SampleLine> readSamples(Path file, boolean strict) {
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("samples file not found: " + file.toAbsolutePath().normalize());
+        }
         List<SampleLine> lines = new ArrayList<>();
         Map<String, Integer> seen = new HashMap<>();
         CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
