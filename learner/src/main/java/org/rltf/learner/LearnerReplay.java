@@ -129,7 +129,8 @@ public final class LearnerReplay {
                 if (firstStepDiff != null)
                     s.append(String.format("; step %d's %s was %s, the replay's %s", firstStepDiff.step(),
                             firstStepDiff.field(), num(firstStepDiff.recorded()), num(firstStepDiff.replayed())));
-                s.append("; reproduced ").append(reproduced()).append(" checkpoints before it");
+                long before = checkpoints.stream().filter(c -> c != diverged && (c.reproduced() || c.sameState())).count();
+                s.append("; the ").append(before).append(" checkpoints before it hold the same weights");
             } else {
                 s.append("reproduced the weights and optimizer state of ").append(checkpoints.size())
                         .append(" checkpoints of run ").append(run).append("; ").append(checkpoints.size() - reproduced())
