@@ -33,6 +33,8 @@ import picocli.CommandLine.Command;
                 RegistryCommand.class,
                 ImportCommand.class,
                 ReplayCommand.class,
+                RegradeCommand.class,
+                TailCommand.class,
         })
 public final class Rltf implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
