@@ -26,15 +26,15 @@ import org.rltf.schemas.Topics;
  * learner (6 steps, a checkpoint every 2), the generator and the evaluator (every version). Made on first use, then
  * only read: a test that writes does so into a run of its own.
  */
-final class RecordedRun {
-    static final long STEPS = 6;
-    static final int CHECKPOINT_INTERVAL = 2;
+public final class RecordedRun {
+    public static final long STEPS = 6;
+    public static final int CHECKPOINT_INTERVAL = 2;
 
     private static RecordedRun instance;
 
-    final String run;
-    final Path dir;
-    final Topics topics;
+    public final String run;
+    public final Path dir;
+    public final Topics topics;
 
     private RecordedRun(String run, Path dir) {
         this.run = run;
@@ -43,7 +43,7 @@ final class RecordedRun {
     }
 
     /** The run, recorded on the first call (a few minutes on two cores). */
-    static synchronized RecordedRun get(KafkaEnv env) throws Exception {
+    public static synchronized RecordedRun get(KafkaEnv env) throws Exception {
         if (instance == null) instance = record(env);
         return instance;
     }
