@@ -35,6 +35,7 @@ import picocli.CommandLine.Command;
                 ReplayCommand.class,
                 RegradeCommand.class,
                 TailCommand.class,
+                DashboardCommand.class,
         })
 public final class Rltf implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
