@@ -9,13 +9,9 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -37,15 +33,9 @@ import org.rltf.lab.RecordedRun;
 class DashboardBrowserTest {
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
-    static Path chromium() {
-        for (String c : List.of("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"))
-            if (Files.isExecutable(Path.of(c))) return Path.of(c);
-        return null;
-    }
-
     @Test
     void thePageLoadsAndEveryChartRendersTheRecordedRun(KafkaEnv env, @TempDir Path profile) throws Exception {
-        Path browser = chromium();
+        Path browser = HeadlessChromium.find();
         assumeTrue(browser != null, "no chromium on this machine (.ci/run installs it): browser test skipped");
         String run = RecordedRun.get(env).run;
 
@@ -62,23 +52,25 @@ class DashboardBrowserTest {
             assertThat(chartJs.statusCode()).isEqualTo(200);
             assertThat(chartJs.body()).contains("Chart.js v4");
 
-            String dom = chromium(browser, profile.resolve("dom"), "--dump-dom", base + "/");
-            Matcher status = Pattern.compile("<div id=\"status\"[^>]*>").matcher(dom);
-            assertThat(status.find()).as(dom).isTrue();
-            String tag = status.group();
-            System.out.println("dashboard status: " + tag);
-            assertThat(attribute(tag, "data-charts")).isEqualTo(9);
-            assertThat(attribute(tag, "data-charts-with-data")).isEqualTo(9);
-            assertThat(attribute(tag, "data-points")).isGreaterThan(30);
-            assertThat(attribute(tag, "data-steps")).isEqualTo(6);
+            try (HeadlessChromium chromium = HeadlessChromium.start(browser, profile, Duration.ofSeconds(60))) {
+                chromium.open(base + "/", 1400, 2700);
+                // The page renders on its first poll of /api/data; waiting on what it reports, not on a clock.
+                String[] tag = {""};
+                await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250)).until(() -> {
+                    tag[0] = chromium.evaluate("(document.getElementById('status') || {outerHTML: ''}).outerHTML");
+                    return tag[0].contains("data-steps=\"6\"");
+                });
+                System.out.println("dashboard status: " + tag[0]);
+                assertThat(attribute(tag[0], "data-charts")).isEqualTo(9);
+                assertThat(attribute(tag[0], "data-charts-with-data")).isEqualTo(9);
+                assertThat(attribute(tag[0], "data-points")).isGreaterThan(30);
 
-            Path screenshot = Path.of("target", "dashboard.png").toAbsolutePath();
-            Files.deleteIfExists(screenshot);
-            chromium(browser, profile.resolve("shot"), "--screenshot=" + screenshot, "--window-size=1400,2700",
-                    base + "/");
-            assertThat(screenshot).exists();
-            assertThat(Files.size(screenshot)).isGreaterThan(20_000);
-            System.out.println("dashboard screenshot: " + screenshot);
+                Thread.sleep(1500); // Chart.js animates a new chart for 1 s; the screenshot is for people to look at
+                Path screenshot = Path.of("target", "dashboard.png").toAbsolutePath();
+                Files.write(screenshot, chromium.screenshot());
+                assertThat(Files.size(screenshot)).isGreaterThan(20_000);
+                System.out.println("dashboard screenshot: " + screenshot);
+            }
         }
     }
 
@@ -91,24 +83,5 @@ class DashboardBrowserTest {
         Matcher m = Pattern.compile(name + "=\"(\\d+)\"").matcher(tag);
         assertThat(m.find()).as(name + " in " + tag).isTrue();
         return Integer.parseInt(m.group(1));
-    }
-
-    /** Runs headless chromium with a fresh profile and no network of its own; returns what it printed. */
-    private static String chromium(Path browser, Path profile, String... args) throws Exception {
-        Files.createDirectories(profile);
-        List<String> command = new ArrayList<>(List.of(browser.toString(), "--headless", "--no-sandbox", "--disable-gpu",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
-                "--disable-dev-shm-usage", "--hide-scrollbars", "--user-data-dir=" + profile,
-                "--virtual-time-budget=15000"));
-        command.addAll(List.of(args));
-        Path log = profile.resolve("chromium.log");
-        Path out = profile.resolve("stdout.txt");
-        Process p = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(log.toFile()).start();
-        if (!p.waitFor(120, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError("chromium did not finish in 120 s: " + Files.readString(log));
-        }
-        assertThat(p.exitValue()).as("chromium: " + Files.readString(log)).isZero();
-        return Files.readString(out, StandardCharsets.UTF_8);
     }
 }
