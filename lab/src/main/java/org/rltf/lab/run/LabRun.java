@@ -66,7 +66,8 @@ public final class LabRun {
 
     public void run() throws Exception {
         long started = System.nanoTime();
-        problems = LabProblems.resolve(s.problems(), s.trainProblems(), s.testProblems(), s.testsOnlyShare(), s.seed());
+        problems = LabProblems.resolve(s.problems(), s.trainProblems(), s.testProblems(), s.testsOnlyShare(), s.seed(),
+                cache.resolveSibling("curriculum"));
         int referenced = problems.referenced().size();
         console.line("Problems: %s, %d training (%d with reference solutions, %d tests only), %d held out",
                 s.problems(), problems.train().size(), referenced, problems.train().size() - referenced,
