@@ -276,7 +276,7 @@ public final class LearnerService implements Service {
         List<ReferenceExamples.Encoded> sl = supervisedEnabled ? BatchSampler.draw(refs, config.slBatch(), rng) : List.of();
 
         // Weights (RLTF-METHOD.md section 4): A_t / N_rl on each RL token, 1 / N_sl on each reference token.
-        List<TokenSequence> rlSeq = RltfLoss.rlSequences(rl);
+        List<TokenSequence> rlSeq = RltfLoss.rlSequences(rl, (float) config.rlWeight());
         List<TokenSequence> slSeq = RltfLoss.slSequences(sl);
         long t1 = System.nanoTime();
 
