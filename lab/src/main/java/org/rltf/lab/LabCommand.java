@@ -126,6 +126,10 @@ public final class LabCommand implements Callable<Integer> {
             + "depends on it (default: ${DEFAULT-VALUE}).")
     int threads;
 
+    @Option(names = "--init-from", description = "Start from this checkpoint directory (e.g. an imported model) "
+            + "instead of training the supervised warm-up; it is version 0 of both arms.")
+    Path initFrom;
+
     @Option(names = "--run", description = "Run name (default: lab-N, the first not in --runs-dir).")
     String run;
 
@@ -176,7 +180,7 @@ public final class LabCommand implements Callable<Integer> {
         console.line("rltf lab: run %s in %s", name, runDir);
         Path broker = dataDir != null ? dataDir.toAbsolutePath() : runDir.resolve("kafka");
         new LabRun(settings, console, runsDir.resolve(".cache").resolve("warmup").toAbsolutePath(), bootstrapServers,
-                schemaRegistryUrl, broker).run();
+                schemaRegistryUrl, broker).initFrom(initFrom == null ? null : initFrom.toAbsolutePath()).run();
         return 0;
     }
 

@@ -46,6 +46,7 @@ public final class LabRun {
     private final Path brokerData;
     private final LabSummary summary;
     private LabProblems problems;
+    private Path initFrom;
     private LabConfigs configs;
 
     /**
@@ -63,6 +64,12 @@ public final class LabRun {
     }
 
     public LabSummary summary() { return summary; }
+
+    /** Start both arms from this checkpoint instead of a (cached) warm-up. */
+    public LabRun initFrom(Path checkpoint) {
+        this.initFrom = checkpoint;
+        return this;
+    }
 
     public void run() throws Exception {
         long started = System.nanoTime();
@@ -99,9 +106,11 @@ public final class LabRun {
                 ProblemImport.publish(cluster, run, problems.all(), s.epochMs());
             }
 
-            Warmup.Result warm = Warmup.obtain(new Warmup.Spec(Warmup.examples(problems.referenced()), s.preset(),
-                    s.warmupSteps(), s.warmupBatch(), s.warmupLr(), 0.1, s.seed(), s.threads()), cache, console);
-            console.line("Warm-up: %s (%s)", warm.checkpoint(), warm.cached()
+            Warmup.Result warm = initFrom != null ? new Warmup.Result(initFrom, true, 0, Double.NaN)
+                    : Warmup.obtain(new Warmup.Spec(Warmup.examples(problems.referenced()), s.preset(), s.warmupSteps(),
+                    s.warmupBatch(), s.warmupLr(), 0.1, s.seed(), s.threads()), cache, console);
+            if (initFrom != null) console.line("Starting point: %s (given; no warm-up)", initFrom);
+            else console.line("Warm-up: %s (%s)", warm.checkpoint(), warm.cached()
                     ? String.format("cached; it took %.0f s to train", warm.trainSeconds())
                     : String.format("trained in %.0f s, final loss %.3f", warm.trainSeconds(), warm.finalLoss()));
             summary.fact("warmup_seconds", warm.trainSeconds());
