@@ -32,6 +32,10 @@ import picocli.CommandLine.Command;
                 GradeCommand.class,
                 RegistryCommand.class,
                 ImportCommand.class,
+                ReplayCommand.class,
+                RegradeCommand.class,
+                TailCommand.class,
+                DashboardCommand.class,
         })
 public final class Rltf implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
@@ -19,6 +20,7 @@ import org.apache.avro.io.EncoderFactory;
 import org.apache.avro.specific.SpecificDatumReader;
 import org.junit.jupiter.api.Test;
 import org.rltf.events.BaselineSource;
+import org.rltf.events.Checkpoint;
 import org.rltf.events.ErrorCategory;
 import org.rltf.events.Evaluation;
 import org.rltf.events.Experience;
@@ -103,6 +105,28 @@ class EventSchemaEvolutionTest {
         // New doubles and ints only: values any Avro or JSON decoder holds exactly (no 64-bit longs).
         for (String name : List.of("mean_advantage", "rl_outcomes", "missing_baseline_share"))
             assertThat(LearnerStep.getClassSchema().getField(name).schema().toString()).doesNotContain("long");
+    }
+
+    @Test
+    void checkpointOfSchemaOneReadsWithAnUnrecordedLearnerConfig() throws IOException {
+        Schema v1 = earlier("Checkpoint-1.avsc");
+        assertThat(CompatibilityLevel.FULL.check(Checkpoint.getClassSchema(), List.of(v1))).isEmpty();
+
+        GenericRecord old = new GenericData.Record(v1);
+        old.put("schema_version", 1);
+        old.put("run", "r");
+        old.put("version", 2L);
+        old.put("step", 100L);
+        old.put("uri", "file:/store/r/v2/");
+        old.put("sha256", "ab");
+        old.put("size_bytes", 10L);
+        old.put("model_config", "{}");
+        old.put("metrics", Map.of("loss", 1.5));
+        Checkpoint read = new SpecificDatumReader<Checkpoint>(v1, Checkpoint.getClassSchema())
+                .read(null, DecoderFactory.get().binaryDecoder(write(v1, old), null));
+        assertThat(read.getStep()).isEqualTo(100L);
+        // Not recorded then: empty, which rltf replay reports as "this run predates the recorded learner config".
+        assertThat(read.getLearnerConfig()).isEmpty();
     }
 
     @Test
