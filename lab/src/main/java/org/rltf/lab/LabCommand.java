@@ -146,6 +146,10 @@ public final class LabCommand implements Callable<Integer> {
     @Option(names = "--schema-registry-url", description = "The schema registry, with --bootstrap-servers.")
     String schemaRegistryUrl;
 
+    @Option(names = "--metrics-port", defaultValue = "-1", description = "Serve the services' Prometheus metrics on "
+            + "this port while the lab runs (0: any free port; default: off).")
+    int metricsPort;
+
     @Option(names = "--verbose", description = "Show the logs in the terminal too.")
     boolean verbose;
 
@@ -180,7 +184,8 @@ public final class LabCommand implements Callable<Integer> {
         console.line("rltf lab: run %s in %s", name, runDir);
         Path broker = dataDir != null ? dataDir.toAbsolutePath() : runDir.resolve("kafka");
         new LabRun(settings, console, runsDir.resolve(".cache").resolve("warmup").toAbsolutePath(), bootstrapServers,
-                schemaRegistryUrl, broker).initFrom(initFrom == null ? null : initFrom.toAbsolutePath()).run();
+                schemaRegistryUrl, broker).initFrom(initFrom == null ? null : initFrom.toAbsolutePath())
+                .metricsPort(metricsPort).run();
         return 0;
     }
 
