@@ -270,7 +270,7 @@ public final class LearnerReplay {
                         sl.add(ReferenceExamples.encode(ex, policy.tokenizer(), policy.config().context(),
                                 settings.slMaxTokens()));
                     }
-                    StepUpdate.Result u = StepUpdate.apply(trainer, rl, sl, settings.microBatch());
+                    StepUpdate.Result u = StepUpdate.apply(trainer, rl, sl, (float) settings.rlWeight(), settings.microBatch());
                     StepDiff diff = firstDifference(s, u);
                     if (diff != null && firstDiff == null) {
                         firstDiff = diff;

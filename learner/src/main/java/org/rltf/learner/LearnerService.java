@@ -277,7 +277,7 @@ public final class LearnerService implements Service {
 
         // Update: the weights, the micro-batches' gradients added up, one optimizer step (StepUpdate, which
         // rltf replay runs too).
-        StepUpdate.Result update = StepUpdate.apply(trainer, rl, sl, config.microBatch());
+        StepUpdate.Result update = StepUpdate.apply(trainer, rl, sl, (float) config.rlWeight(), config.microBatch());
         double lossRl = update.lossRl();
         double lossSl = update.lossSl();
         StepStats stats = update.stats();

@@ -31,13 +31,13 @@ public final class RecordedSettings {
             LearnerConfig.WEIGHT_DECAY_CONFIG, LearnerConfig.ADAM_BETA1_CONFIG, LearnerConfig.ADAM_BETA2_CONFIG,
             LearnerConfig.ADAM_EPS_CONFIG, LearnerConfig.GRAD_CLIP_CONFIG, LearnerConfig.SEED_CONFIG,
             LearnerConfig.MICRO_BATCH_CONFIG, LearnerConfig.SL_MAX_TOKENS_CONFIG, LearnerConfig.RL_BATCH_CONFIG,
-            LearnerConfig.SL_BATCH_CONFIG, LearnerConfig.LOSS_SUPERVISED_CONFIG);
+            LearnerConfig.SL_BATCH_CONFIG, LearnerConfig.LOSS_SUPERVISED_CONFIG, LearnerConfig.RL_WEIGHT_CONFIG);
 
     /** The keys a replay may override ({@code rltf replay -c key=value}): the ones that enter an update. */
     public static final Set<String> OVERRIDABLE = Set.of(LearnerConfig.LR_CONFIG, LearnerConfig.WARMUP_STEPS_CONFIG,
             LearnerConfig.WEIGHT_DECAY_CONFIG, LearnerConfig.ADAM_BETA1_CONFIG, LearnerConfig.ADAM_BETA2_CONFIG,
             LearnerConfig.ADAM_EPS_CONFIG, LearnerConfig.GRAD_CLIP_CONFIG, LearnerConfig.MICRO_BATCH_CONFIG,
-            LearnerConfig.SL_MAX_TOKENS_CONFIG, THREADS);
+            LearnerConfig.SL_MAX_TOKENS_CONFIG, LearnerConfig.RL_WEIGHT_CONFIG, THREADS);
 
     private final Map<String, String> values;
 
@@ -108,6 +108,11 @@ public final class RecordedSettings {
     }
 
     public int microBatch() { return i(LearnerConfig.MICRO_BATCH_CONFIG); }
+
+    /** lambda; runs recorded before the key existed trained with 1. */
+    public double rlWeight() {
+        return values.containsKey(LearnerConfig.RL_WEIGHT_CONFIG) ? d(LearnerConfig.RL_WEIGHT_CONFIG) : 1.0;
+    }
 
     public int slMaxTokens() { return i(LearnerConfig.SL_MAX_TOKENS_CONFIG); }
 

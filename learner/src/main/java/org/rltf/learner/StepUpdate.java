@@ -23,13 +23,14 @@ final class StepUpdate {
                   long optimizerNanos) {}
 
     /**
-     * Weights (RLTF-METHOD.md section 4: A_t / N_rl on each RL token, 1 / N_sl on each reference token), then
+     * Weights (RLTF-METHOD.md section 4: lambda * A_t / N_rl on each RL token, 1 / N_sl on each reference token), then
      * supervised and RL micro-batches of {@code microBatch} sequences alternating, supervised first, their
      * gradients adding up, then one {@link PolicyTrainer#step()}: clip, AdamW, the learning-rate schedule.
      */
-    static Result apply(PolicyTrainer trainer, List<Experience> rl, List<ReferenceExamples.Encoded> sl, int microBatch) {
+    static Result apply(PolicyTrainer trainer, List<Experience> rl, List<ReferenceExamples.Encoded> sl, float rlWeight,
+                        int microBatch) {
         long t0 = System.nanoTime();
-        List<TokenSequence> rlSeq = RltfLoss.rlSequences(rl);
+        List<TokenSequence> rlSeq = RltfLoss.rlSequences(rl, rlWeight);
         List<TokenSequence> slSeq = RltfLoss.slSequences(sl);
         long t1 = System.nanoTime();
 

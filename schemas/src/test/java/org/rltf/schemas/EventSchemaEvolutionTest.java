@@ -27,6 +27,10 @@ import org.rltf.events.Experience;
 import org.rltf.events.LearnerStep;
 import org.rltf.events.Outcome;
 import org.rltf.events.PassAtK;
+import org.rltf.events.Problem;
+import org.rltf.events.ReferenceSolution;
+import org.rltf.events.TestKind;
+import org.rltf.events.TestSuite;
 import org.rltf.schemas.serde.CompatibilityLevel;
 
 /**
@@ -148,5 +152,18 @@ class EventSchemaEvolutionTest {
         assertThat(read.getGreedyPassAt1()).isNull();
         assertThat(read.getStep()).isEqualTo(-1);
         assertThat(read.getOutcomeShares()).isEmpty();
+    }
+
+    @Test
+    void problemOfSchemaOneReadsWithNoTags() throws IOException {
+        Schema.Parser parser = new Schema.Parser();
+        parser.parse(TestKind.getClassSchema().toString());
+        parser.parse(TestSuite.getClassSchema().toString());
+        parser.parse(ReferenceSolution.getClassSchema().toString());
+        Schema v1;
+        try (InputStream in = EventSchemaEvolutionTest.class.getResourceAsStream("/evolution/Problem-1.avsc")) {
+            v1 = parser.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+        }
+        assertThat(CompatibilityLevel.FULL.check(Problem.getClassSchema(), List.of(v1))).isEmpty();
     }
 }
