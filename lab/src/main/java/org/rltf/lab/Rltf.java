@@ -31,6 +31,7 @@ import picocli.CommandLine.Command;
                 GradeCommand.class,
                 RegistryCommand.class,
                 ImportCommand.class,
+                ModelCommand.class,
         })
 public final class Rltf implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -180,6 +180,10 @@ public final class Checkpoints {
         return verified;
     }
 
+    static long manifestSize(Path dir) {
+        return readManifestBytes(dir).length;
+    }
+
     /** model.safetensors' metadata: the same for a trained, an imported and a fresh model, so equal weights give equal bytes. */
     static Map<String, String> weightsMetadata(String layout) {
         return Map.of("format", "pt", "producer", "rltf", "layout", layout);
