@@ -146,9 +146,9 @@ public final class PolicyBenchCommand implements Callable<Integer> {
             String label = preset + (layers.containsKey(preset) ? " (" + config.layers() + " layers)" : "");
             for (Map.Entry<String, Double> e : djl.entrySet()) {
                 Double r = py.get(e.getKey());
-                System.out.printf("%-22s %-8s %-20s %10.0f %10s %12s  %s%n", first ? label : "",
-                        first ? String.format("%.1fM", config.parameterCount() / 1e6) : "", e.getKey(), e.getValue(),
-                        r == null ? "-" : String.format("%.0f", r), r == null ? "-" : String.format("%.2fx", e.getValue() / r),
+                System.out.printf("%-22s %-8s %-20s %10s %10s %12s  %s%n", first ? label : "",
+                        first ? String.format("%.1fM", config.parameterCount() / 1e6) : "", e.getKey(), rate(e.getValue()),
+                        r == null ? "-" : rate(r), r == null ? "-" : String.format("%.2fx", e.getValue() / r),
                         first ? String.format("%.1f / %s GiB", djlRss / 1073741824.0, pyRss == 0 ? "-" : String.format("%.1f", pyRss / 1073741824.0)) : "");
                 first = false;
             }
@@ -206,6 +206,11 @@ public final class PolicyBenchCommand implements Callable<Integer> {
             // not Linux: no number
         }
         return 0;
+    }
+
+    /** Tokens/s with three significant digits at least: 0.412, 7.31, 734. */
+    private static String rate(double v) {
+        return v >= 100 ? String.format("%.0f", v) : v >= 10 ? String.format("%.1f", v) : v >= 1 ? String.format("%.2f", v) : String.format("%.3f", v);
     }
 
     private static void best(Map<String, Double> into, String key, double value) {
