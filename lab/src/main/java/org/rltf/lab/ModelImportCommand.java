@@ -30,7 +30,7 @@ public final class ModelImportCommand implements Callable<Integer> {
         HfImport.Result r;
         try {
             r = HfImport.importModel(from, out);
-        } catch (CheckpointException e) {
+        } catch (CheckpointException | IllegalArgumentException e) {
             System.err.println("rltf model import: " + e.getMessage());
             return 2;
         }

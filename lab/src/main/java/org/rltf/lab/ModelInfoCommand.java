@@ -27,7 +27,7 @@ public final class ModelInfoCommand implements Callable<Integer> {
         ModelInfo i;
         try {
             i = ModelInfo.of(dir);
-        } catch (CheckpointException e) {
+        } catch (CheckpointException | IllegalArgumentException e) {
             System.err.println("rltf model info: " + e.getMessage());
             return 2;
         }
