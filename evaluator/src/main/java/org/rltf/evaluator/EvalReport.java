@@ -23,7 +23,11 @@ public record EvalReport(String dataset, String split, EvalSettings settings, Li
 
     /** One graded program: the {@code index}-th sample of a problem, or its greedy program ({@code index} -1). */
     public record ProgramResult(String problemId, String difficulty, int index, String completion, Outcome outcome,
-                                int passed, int total, String errorClass, Integer errorLine) {
+                                int passed, int total, String errorClass, Integer errorLine, Map<String, String> tags) {
+        public ProgramResult {
+            tags = tags == null ? Map.of() : Map.copyOf(tags);
+        }
+
         public boolean greedy() { return index < 0; }
 
         public boolean pass() { return outcome == Outcome.PASS; }
@@ -51,6 +55,28 @@ public record EvalReport(String dataset, String split, EvalSettings settings, Li
             }
             out.put(e.getKey(), byK);
         }
+        return out;
+    }
+
+    /** pass@k per value of problem tag {@code tag} (e.g. the curriculum's region), in value order. */
+    public Map<String, Double> passAtKByTag(String tag, int k) {
+        Map<String, int[]> byProblem = new LinkedHashMap<>();
+        Map<String, String> value = new LinkedHashMap<>();
+        for (ProgramResult p : programs) {
+            if (p.greedy() || !p.tags().containsKey(tag)) continue;
+            int[] nc = byProblem.computeIfAbsent(p.problemId(), id -> new int[2]);
+            nc[0]++;
+            if (p.pass()) nc[1]++;
+            value.put(p.problemId(), p.tags().get(tag));
+        }
+        Map<String, double[]> sums = new TreeMap<>();
+        byProblem.forEach((id, nc) -> {
+            double[] acc = sums.computeIfAbsent(value.get(id), v -> new double[2]);
+            acc[0] += org.rltf.evaluator.PassAtK.estimate(nc[0], nc[1], Math.min(k, nc[0]));
+            acc[1]++;
+        });
+        Map<String, Double> out = new LinkedHashMap<>();
+        sums.forEach((v, acc) -> out.put(v, acc[0] / acc[1]));
         return out;
     }
 
@@ -114,6 +140,31 @@ public record EvalReport(String dataset, String split, EvalSettings settings, Li
             out.put(d, of);
         }
         return out;
+    }
+
+    /**
+     * Writes every graded program as a JSON line: problem, difficulty, sample index (-1: the greedy program), outcome,
+     * tests passed of total, error class and line, completion.
+     */
+    public void writeJsonLines(java.nio.file.Path file) throws java.io.IOException {
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        if (file.getParent() != null) java.nio.file.Files.createDirectories(file.getParent());
+        try (java.io.BufferedWriter w = java.nio.file.Files.newBufferedWriter(file, java.nio.charset.StandardCharsets.UTF_8)) {
+            for (ProgramResult p : programs) {
+                com.fasterxml.jackson.databind.node.ObjectNode row = json.createObjectNode();
+                row.put("problem_id", p.problemId());
+                row.put("difficulty", p.difficulty());
+                row.put("index", p.index());
+                row.put("outcome", p.outcome().name());
+                row.put("passed", p.passed());
+                row.put("total", p.total());
+                row.put("error_class", p.errorClass());
+                if (p.errorLine() != null) row.put("error_line", p.errorLine());
+                row.put("completion", p.completion());
+                w.write(json.writeValueAsString(row));
+                w.newLine();
+            }
+        }
     }
 
     /** The Evaluation event of this report for checkpoint {@code version} (at learner step {@code step}) of a run. */

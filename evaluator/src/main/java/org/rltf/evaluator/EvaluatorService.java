@@ -1,11 +1,8 @@
 package org.rltf.evaluator;
 
-import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -17,7 +14,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -28,6 +24,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.common.utils.Utils;
 import org.rltf.events.Checkpoint;
@@ -95,6 +92,8 @@ public final class EvaluatorService implements Service {
     private final AtomicBoolean closing = new AtomicBoolean();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private Policy policy;
+    private final java.util.Set<Long> requested = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final java.util.TreeMap<Long, ConsumerRecord<String, Checkpoint>> skipped = new java.util.TreeMap<>();
 
     public EvaluatorService(Map<String, ?> configs) {
         this(configs, new SimpleMeterRegistry());
@@ -163,7 +162,14 @@ public final class EvaluatorService implements Service {
             problems.catchUp();
             log.info("Evaluator {}: {} problems of split '{}' in {}; evaluating every {} version(s) of {}", serviceName,
                     problems.size(), config.split(), topics.problems(), config.everyVersions(), topics.checkpoints());
-            consumer.run(this::handle);
+            try {
+                while (!closing.get()) {
+                    consumer.poll(Duration.ofMillis(config.pollTimeoutMs()), this::handle);
+                    evaluateRequested();
+                }
+            } catch (WakeupException e) {
+                if (!closing.get()) throw e;
+            }
         } catch (Exception e) {
             failure = e;
             log.error("Evaluator {} stopped on an unrecoverable error", serviceName, e);
@@ -174,10 +180,43 @@ public final class EvaluatorService implements Service {
         }
     }
 
-    private void handle(ConsumerRecord<String, Checkpoint> record) throws InterruptedException {
+    /**
+     * Asks for checkpoint {@code version} to be evaluated even if {@code evaluator.every.versions} skips it (e.g. the
+     * last checkpoint of a run); thread-safe. It is evaluated once its event has been read, soon if it already was.
+     */
+    public void evaluateAlso(long version) {
+        requested.add(version);
+    }
+
+    private void evaluateRequested() {
+        for (Long v : List.copyOf(requested)) {
+            ConsumerRecord<String, Checkpoint> r = skipped.remove(v);
+            if (r != null) {
+                requested.remove(v);
+                try {
+                    evaluate(r);
+                } catch (InvalidEventException e) {
+                    // Asked for outside the consumer's loop, so logged here instead of dead-lettered twice.
+                    log.warn("Evaluator {}: {}", serviceName, e.getMessage());
+                }
+            }
+        }
+    }
+
+    private void handle(ConsumerRecord<String, Checkpoint> record) {
+        long v = record.value().getVersion();
+        if (v == 0 || v % config.everyVersions() == 0 || requested.remove(v)) {
+            evaluate(record);
+        } else {
+            skipped.put(v, record);
+            // Only recent skipped versions can still be asked for.
+            while (skipped.size() > 64) skipped.pollFirstEntry();
+        }
+    }
+
+    private void evaluate(ConsumerRecord<String, Checkpoint> record) {
         Checkpoint cp = record.value();
         long v = cp.getVersion();
-        if (v != 0 && v % config.everyVersions() != 0) return;
         problems.poll();
         List<Problem> chosen = problems.list();
         if (config.maxProblems() > 0 && chosen.size() > config.maxProblems()) chosen = chosen.subList(0, config.maxProblems());
@@ -200,6 +239,9 @@ public final class EvaluatorService implements Service {
                     evaluation)).get();
         } catch (ExecutionException e) {
             throw new KafkaException("Could not publish the evaluation of checkpoint v" + v, e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KafkaException("Interrupted while publishing the evaluation of checkpoint v" + v, e);
         }
         evaluations.increment();
         log.info("Evaluator {}: checkpoint v{} (step {}) pass@1 {} greedy {} on {} problems in {} s", serviceName, v,
@@ -238,23 +280,7 @@ public final class EvaluatorService implements Service {
         Path dir = config.resultsDir();
         if (dir == null) return;
         try {
-            Files.createDirectories(dir);
-            try (BufferedWriter w = Files.newBufferedWriter(dir.resolve("v" + version + ".jsonl"), StandardCharsets.UTF_8)) {
-                for (EvalReport.ProgramResult p : report.programs()) {
-                    ObjectNode row = JSON.createObjectNode();
-                    row.put("problem_id", p.problemId());
-                    row.put("difficulty", p.difficulty());
-                    row.put("index", p.index());
-                    row.put("outcome", p.outcome().name());
-                    row.put("passed", p.passed());
-                    row.put("total", p.total());
-                    row.put("error_class", p.errorClass());
-                    if (p.errorLine() != null) row.put("error_line", p.errorLine());
-                    row.put("completion", p.completion());
-                    w.write(JSON.writeValueAsString(row));
-                    w.newLine();
-                }
-            }
+            report.writeJsonLines(dir.resolve("v" + version + ".jsonl"));
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot write evaluation results to " + dir, e);
         }

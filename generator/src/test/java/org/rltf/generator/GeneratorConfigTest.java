@@ -77,7 +77,8 @@ class GeneratorConfigTest {
     @Test
     void everyOwnKeyCarriesThePrefixAndItsOldNameIsStillAccepted() {
         for (String key : GeneratorConfig.CONFIG.names())
-            if (!key.equals("run") && !key.equals("bootstrap.servers") && !key.equals("schema.registry.url"))
+            if (!key.equals("run") && !key.equals("bootstrap.servers") && !key.equals("schema.registry.url")
+                    && !key.equals("metrics.port"))
                 assertThat(key).startsWith(GeneratorConfig.PREFIX);
         assertThat(GeneratorConfig.OLD_NAMES).containsEntry("samples.per.problem", "generator.samples.per.problem")
                 .containsEntry("seed", "generator.seed").containsEntry("checkpoint.store.dir", "generator.checkpoint.store.dir")

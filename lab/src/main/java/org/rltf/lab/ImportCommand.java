@@ -5,9 +5,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
+import org.rltf.data.Datasets;
 import org.rltf.events.Problem;
 import org.rltf.kernel.RunConfig;
-import org.rltf.kernel.TopicAdmin;
+import org.rltf.lab.run.LabProblems;
+import org.rltf.lab.run.ProblemImport;
 import org.rltf.schemas.Topics;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -52,10 +54,13 @@ public final class ImportCommand implements Callable<Integer> {
         Map<String, Object> common = new LinkedHashMap<>();
         common.put(RunConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         common.put(RunConfig.SCHEMA_REGISTRY_URL_CONFIG, schemaRegistryUrl);
-        try (TopicAdmin admin = TopicAdmin.create(common)) {
-            admin.createRun(run);
+        ProblemImport.createTopics(common, run);
+        List<Problem> chosen = LabProblems.limit(Datasets.split(Datasets.load(dataset), split), problems);
+        if (chosen.isEmpty()) {
+            System.err.println("rltf import: dataset " + dataset + " has no problems in split '" + split + "'");
+            return 2;
         }
-        List<Problem> imported = LabCommand.importProblems(common, run, dataset, split, problems, timestamp);
+        List<Problem> imported = ProblemImport.publish(common, run, chosen, timestamp);
         System.out.printf("Run %s: published %d %s problems of %s to %s (event time %d)%n", run, imported.size(), split,
                 dataset, Topics.forRun(run).problems(), timestamp);
         return 0;

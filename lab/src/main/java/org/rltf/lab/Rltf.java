@@ -26,12 +26,17 @@ import picocli.CommandLine.Command;
                 CommandLine.HelpCommand.class,
                 BenchCommand.class,
                 LabCommand.class,
+                EvalCommand.class,
                 SftCommand.class,
                 BrokerCommand.class,
                 GradeCommand.class,
                 RegistryCommand.class,
                 ImportCommand.class,
                 ModelCommand.class,
+                ReplayCommand.class,
+                RegradeCommand.class,
+                TailCommand.class,
+                DashboardCommand.class,
         })
 public final class Rltf implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -27,6 +27,9 @@ import org.rltf.broker.testing.KafkaEnv;
 import org.rltf.broker.testing.KafkaExtension;
 import org.rltf.events.Checkpoint;
 import org.rltf.events.LearnerStep;
+import org.rltf.lab.run.InProcessLoop;
+import org.rltf.lab.run.LabConfigs;
+import org.rltf.learner.LearnerConfig;
 import org.rltf.learner.LearnerService;
 import org.rltf.policy.Checkpoints;
 import org.rltf.schemas.Topics;
@@ -46,14 +49,15 @@ class LearnerCrashTest {
     void aKilledLearnerResumesFromItsNewestCheckpointWithoutGapOrRepeat(KafkaEnv env) throws Exception {
         String run = env.createRun("crash");
         Topics topics = Topics.forRun(run);
-        LabCommand.Defaults d = LoopTestKit.defaults(env, run, tmp.resolve("store"), 1000, K);
-        LabCommand.importProblems(env.clientConfig(), run, "mbpp", "train", 4, d.epoch);
-        Map<String, Object> learnerConfig = d.learner(LoopTestKit.learnerOverrides(LoopTestKit.initCheckpoint(tmp.resolve("init"))));
-        // The killed learner's buffer state stays here, and the restarted one picks it up (same Streams process id).
-        learnerConfig.put("buffer.state.dir", tmp.resolve("buffer-state").toString());
+        LabConfigs d = LoopTestKit.configs(env, run, tmp.resolve("run"), 1000, K);
+        LoopTestKit.importMbpp(env, d, 4);
+        Map<String, Object> learnerConfig = d.rltfLearner(LoopTestKit.initCheckpoint(tmp.resolve("init")));
+        // The killed learner's buffer state stays in <store>/<run>/buffer-state (learner.buffer.state.dir's default),
+        // and the restarted one picks it up (same Streams process id).
+        Path bufferState = d.settings().checkpoints().resolve(run).resolve("buffer-state");
 
-        try (LabCommand.Loop loop = LabCommand.Loop.start(List.of(d.grader(0, Map.of())), null, d.generator(Map.of()),
-                new SimpleMeterRegistry(), null)) {
+        try (InProcessLoop loop = InProcessLoop.start(List.of(d.grader(0)), null, d.generator(), null,
+                new SimpleMeterRegistry(), null, null)) {
             // The learner in a child JVM, told to go on for 1000 steps: only SIGKILL stops it.
             Path log = tmp.resolve("learner.log");
             Process child = startLearner(learnerConfig, log);
@@ -68,6 +72,7 @@ class LearnerCrashTest {
                 child.destroyForcibly(); // SIGKILL: no shutdown hook, no close, no commit
                 child.waitFor();
                 killedAfterStep = lastStep(log, stepLine).orElseThrow();
+                assertThat(bufferState).as("the killed learner's buffer state").isDirectory();
             } finally {
                 if (child.isAlive()) child.destroyForcibly().waitFor();
             }
@@ -82,7 +87,7 @@ class LearnerCrashTest {
 
             // Restart in this JVM; it must resume at committedStep + 1 with version newest + 1 next.
             Map<String, Object> again = new HashMap<>(learnerConfig);
-            again.put("steps", Long.toString(committedStep + K + 1));
+            again.put(LearnerConfig.STEPS_CONFIG, Long.toString(committedStep + K + 1));
             LearnerService learner = new LearnerService(again);
             List<LearnerStep> seen = new ArrayList<>();
             learner.setListener(new LearnerService.Listener() {

@@ -15,6 +15,13 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.rltf.broker.testing.KafkaEnv;
+import org.rltf.data.Datasets;
+import org.rltf.events.Problem;
+import org.rltf.lab.run.LabConfigs;
+import org.rltf.lab.run.LabProblems;
+import org.rltf.lab.run.LabSettings;
+import org.rltf.lab.run.ProblemImport;
+import org.rltf.learner.LearnerConfig;
 import org.rltf.policy.ModelConfig;
 import org.rltf.policy.Policy;
 import org.rltf.policy.Tokenizer;
@@ -27,32 +34,28 @@ final class LoopTestKit {
 
     private LoopTestKit() {}
 
-    /** Writes fresh weights of {@link #SMALL} as a checkpoint the learner takes as version 0 (init.checkpoint). */
+    /** Writes fresh weights of {@link #SMALL} as a checkpoint the learner takes as version 0 (learner.init.checkpoint). */
     static Path initCheckpoint(Path dir) {
         try (Policy p = Policy.create(SMALL, Tokenizer.bytes(), 7)) {
             return p.save(dir).dir();
         }
     }
 
-    /** The lab's defaults shrunk for tests: k = 2, 2 problems a round, 32 new tokens, batches of 2. */
-    static LabCommand.Defaults defaults(KafkaEnv env, String run, Path store, long steps, int checkpointInterval) {
-        LabCommand.Defaults d = new LabCommand.Defaults(run, env.clientConfig(), store, System.currentTimeMillis());
-        d.steps = steps;
-        d.checkpointInterval = checkpointInterval;
-        d.samplesPerProblem = 2;
-        d.batchProblems = 2;
-        d.maxNewTokens = 32;
-        d.rlBatch = 2;
-        d.slBatch = 2;
-        d.lr = 3e-3;
-        return d;
+    /**
+     * The lab's service configs shrunk for tests: k = 2, 2 problems a round, 32 new tokens, batches of 2, lr 3e-3,
+     * references cut at 96 tokens; checkpoints in {@code runDir}/checkpoints.
+     */
+    static LabConfigs configs(KafkaEnv env, String run, Path runDir, long steps, int checkpointInterval) {
+        LabSettings s = new LabSettings(run, runDir, System.currentTimeMillis(), 42, "mbpp", 4, 0, 0.0, "tiny", 0, 0, 0,
+                steps, 0, checkpointInterval, 2, 2, 32, 1.0f, 1, 3e-3, 2, 2, 2, 1, false, 2, "greedy", 1, 1.0,
+                Map.of(LearnerConfig.SL_MAX_TOKENS_CONFIG, "96"));
+        return new LabConfigs(s, env.clientConfig());
     }
 
-    static Map<String, String> learnerOverrides(Path init) {
-        Map<String, String> m = new HashMap<>();
-        m.put("init.checkpoint", init.toString());
-        m.put("sl.max.tokens", "96");
-        return m;
+    /** The first {@code n} MBPP training problems, published to {@code run} at the settings' epoch. */
+    static List<Problem> importMbpp(KafkaEnv env, LabConfigs configs, int n) {
+        List<Problem> chosen = LabProblems.limit(Datasets.split(Datasets.load("mbpp"), "train"), n);
+        return ProblemImport.publish(env.clientConfig(), configs.settings().run(), chosen, configs.settings().epochMs());
     }
 
     /** Every committed record of {@code topic}, ordered by timestamp then partition and offset. */

@@ -37,6 +37,8 @@ import org.rltf.events.Problem;
 import org.rltf.events.ReferenceSolution;
 import org.rltf.events.Sample;
 import org.rltf.grader.GraderConfig;
+import org.rltf.lab.run.InProcessLoop;
+import org.rltf.lab.run.LabConfigs;
 import org.rltf.learner.LearnerConfig;
 import org.rltf.learner.LearnerService;
 import org.rltf.policy.Checkpoints;
@@ -59,15 +61,17 @@ class RltfLoopTest {
         String run = env.createRun("loop");
         Topics topics = Topics.forRun(run);
         long start = System.nanoTime();
-        LabCommand.Defaults d = LoopTestKit.defaults(env, run, tmp.resolve("store"), 6, 2);
-        List<Problem> problems = LabCommand.importProblems(env.clientConfig(), run, "mbpp", "train", 4, d.epoch);
-        Map<String, Object> learnerConfig = d.learner(LoopTestKit.learnerOverrides(LoopTestKit.initCheckpoint(tmp.resolve("init"))));
+        LabConfigs d = LoopTestKit.configs(env, run, tmp.resolve("run"), 6, 2);
+        List<Problem> problems = LoopTestKit.importMbpp(env, d, 4);
+        Map<String, Object> learnerConfig = d.rltfLearner(LoopTestKit.initCheckpoint(tmp.resolve("init")));
         RewardConfig rewards = new LearnerConfig(learnerConfig).rewards();
 
-        try (LabCommand.Loop loop = LabCommand.Loop.start(
-                List.of(d.grader(0, Map.of(GraderConfig.PARALLELISM_CONFIG, "1")),
-                        d.grader(1, Map.of(GraderConfig.PARALLELISM_CONFIG, "1"))),
-                learnerConfig, d.generator(Map.of()), new SimpleMeterRegistry(), new LearnerService.Listener() {})) {
+        Map<String, Object> grader0 = d.grader(0);
+        Map<String, Object> grader1 = d.grader(1);
+        grader0.put(GraderConfig.PARALLELISM_CONFIG, "1");
+        grader1.put(GraderConfig.PARALLELISM_CONFIG, "1");
+        try (InProcessLoop loop = InProcessLoop.start(List.of(grader0, grader1), learnerConfig, d.generator(), null,
+                new SimpleMeterRegistry(), new LearnerService.Listener() {}, null)) {
             loop.awaitLearner(Duration.ofMinutes(4));
             // The generator keeps going after the learner: it must come to sample with a newer checkpoint.
             await().atMost(Duration.ofSeconds(60)).until(() -> values(read(env, topics.samples(), Sample.class))
@@ -144,8 +148,8 @@ class RltfLoopTest {
     void malformedAndUnknownProblemSamplesAreDeadLetteredAndTheLoopKeepsGoing(KafkaEnv env) throws Exception {
         String run = env.createRun("dead-letters");
         Topics topics = Topics.forRun(run);
-        LabCommand.Defaults d = LoopTestKit.defaults(env, run, tmp.resolve("store"), 2, 1);
-        LabCommand.importProblems(env.clientConfig(), run, "mbpp", "train", 2, d.epoch);
+        LabConfigs d = LoopTestKit.configs(env, run, tmp.resolve("run"), 2, 1);
+        LoopTestKit.importMbpp(env, d, 2);
 
         // Two bad samples before anything else: bytes that are not an Avro event, and a sample of no known problem.
         byte[] garbage = {1, 2, 3, 4};
@@ -155,14 +159,14 @@ class RltfLoopTest {
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(env.clientConfig(), new StringSerializer(),
                 new ByteArraySerializer());
              AvroSerializer<Sample> serializer = new AvroSerializer<>(env.clientConfig(), false)) {
-            producer.send(new ProducerRecord<>(topics.samples(), null, d.epoch, "garbage", garbage)).get();
-            producer.send(new ProducerRecord<>(topics.samples(), null, d.epoch, unknown.getSampleId(),
+            producer.send(new ProducerRecord<>(topics.samples(), null, d.settings().epochMs(), "garbage", garbage)).get();
+            producer.send(new ProducerRecord<>(topics.samples(), null, d.settings().epochMs(), unknown.getSampleId(),
                     serializer.serialize(topics.samples(), unknown))).get();
         }
 
-        Map<String, Object> learnerConfig = d.learner(LoopTestKit.learnerOverrides(LoopTestKit.initCheckpoint(tmp.resolve("init"))));
-        try (LabCommand.Loop loop = LabCommand.Loop.start(List.of(d.grader(0, Map.of())), learnerConfig,
-                d.generator(Map.of()), new SimpleMeterRegistry(), new LearnerService.Listener() {})) {
+        Map<String, Object> learnerConfig = d.rltfLearner(LoopTestKit.initCheckpoint(tmp.resolve("init")));
+        try (InProcessLoop loop = InProcessLoop.start(List.of(d.grader(0)), learnerConfig, d.generator(), null,
+                new SimpleMeterRegistry(), new LearnerService.Listener() {}, null)) {
             // The learner trains on what the generator and grader produce after the bad records.
             loop.awaitLearner(Duration.ofMinutes(3));
             assertThat(loop.failures()).isEmpty();

@@ -1,9 +1,13 @@
 package org.rltf.learner;
 
 import java.nio.file.Path;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
@@ -12,8 +16,10 @@ import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.streams.StreamsConfig;
 import org.rltf.kernel.ClientConfigs;
+import org.rltf.kernel.ConfigContract;
 import org.rltf.kernel.RunConfig;
 import org.rltf.kernel.ServiceSpec;
+import org.rltf.kernel.Validators;
 import org.rltf.policy.TrainerConfig;
 import org.rltf.schemas.Topics;
 import org.rltf.streams.BufferConfig;
@@ -21,17 +27,24 @@ import org.rltf.streams.RewardConfig;
 
 /**
  * Configuration of {@link LearnerService}. Keys are defined once here with documentation, defaults and validators;
- * a bad value fails at start-up with a {@link ConfigException} naming the key. The same map also configures the
- * embedded online buffer ({@code buffer.*}, see {@link BufferConfig}) and its rewards ({@code reward.*}, see
- * {@link RewardConfig}); keys prefixed {@code streams.} go to Kafka Streams, {@code producer.} and
- * {@code consumer.} to the Kafka clients. Unknown keys are ignored, except the removed {@code loss.coarse.enabled},
- * {@code loss.adaptive.enabled} and {@code loss.fine.enabled}, which are refused naming their {@code reward.*}
- * replacement.
+ * a bad value fails at start-up with a {@link ConfigException} naming the key, and so does a key the learner does not
+ * read ({@link ConfigContract}: the error names the nearest valid key). The learner's own keys carry the
+ * {@code learner.} prefix; their old unprefixed names ({@code steps}, {@code rl.batch}, ...) are still accepted with
+ * a deprecation warning, and so are the removed {@code loss.coarse.enabled}, {@code loss.adaptive.enabled} and
+ * {@code loss.fine.enabled}, as the buffer's {@code reward.*.enabled} switches that replaced them.
+ *
+ * <p>The same map configures the embedded online buffer ({@code buffer.*}, see {@link BufferConfig}) and its
+ * rewards ({@code reward.*}, see {@link RewardConfig}). Kafka client keys given at the top level
+ * ({@code security.protocol}, {@code sasl.*}, {@code ssl.*}, ...) reach every client the learner opens, the buffer's
+ * Kafka Streams included; keys prefixed {@code producer.}, {@code consumer.} and {@code streams.} go to that client
+ * only.
  *
  * <p>The defaults are the paper's (RLTF-METHOD.md section 7) where it gives one: lr 2e-6, weight decay 0.05, clip
  * 1.0, 500 warm-up steps, a checkpoint every 50 steps, at most 512 reference tokens.
  */
 public final class LearnerConfig extends AbstractConfig {
+    /** The prefix of the learner's own keys. */
+    public static final String PREFIX = "learner.";
 
     public static final String RUN_CONFIG = RunConfig.RUN_CONFIG;
     private static final String RUN_DOC = "The run: the learner reads rltf.<run>.problems, .samples and .feedback (through "
@@ -41,130 +54,142 @@ public final class LearnerConfig extends AbstractConfig {
 
     public static final String SCHEMA_REGISTRY_URL_CONFIG = RunConfig.SCHEMA_REGISTRY_URL_CONFIG;
 
-    public static final String CHECKPOINT_STORE_DIR_CONFIG = "checkpoint.store.dir";
+    public static final String CHECKPOINT_STORE_DIR_CONFIG = "learner.checkpoint.store.dir";
     private static final String CHECKPOINT_STORE_DIR_DOC = "The checkpoint store: checkpoint v<N> of the run is written to "
             + "<dir>/<run>/v<N> (weights, config, tokenizer, optimizer state and manifest) and announced by its file: URI. "
             + "Generators must see the same files (a shared volume when they run elsewhere).";
 
-    public static final String STEPS_CONFIG = "steps";
+    public static final String STEPS_CONFIG = "learner.steps";
     private static final String STEPS_DOC = "The learner stops after this optimizer step (counted over restarts), having "
             + "written a checkpoint at it.";
 
-    public static final String CHECKPOINT_INTERVAL_CONFIG = "checkpoint.interval";
+    public static final String CHECKPOINT_INTERVAL_CONFIG = "learner.checkpoint.interval";
     private static final String CHECKPOINT_INTERVAL_DOC = "K: a checkpoint every K optimizer steps (paper: 50). The steps "
             + "of one period and the checkpoint that closes it commit in one Kafka transaction, so LearnerStep events become "
             + "visible to read_committed readers once per period, and a crash loses at most the period in hand, which the "
             + "restarted learner redoes from the last checkpoint.";
 
-    public static final String RL_BATCH_CONFIG = "rl.batch";
+    public static final String RL_BATCH_CONFIG = "learner.rl.batch";
     private static final String RL_BATCH_DOC = "RL sequences per optimizer step, drawn uniformly without replacement from "
             + "the current buffer snapshot (all of it when it holds fewer).";
 
-    public static final String SL_BATCH_CONFIG = "sl.batch";
+    public static final String SL_BATCH_CONFIG = "learner.sl.batch";
     private static final String SL_BATCH_DOC = "Supervised sequences (reference solutions) per optimizer step.";
 
-    public static final String MICRO_BATCH_CONFIG = "micro.batch";
+    public static final String MICRO_BATCH_CONFIG = "learner.micro.batch";
     private static final String MICRO_BATCH_DOC = "Most sequences in one forward/backward pass. Gradients of all micro-batches "
             + "of a step add up before the one optimizer step; the loss normalisation is over the whole step, so the "
             + "micro-batch size changes memory use, not the result (up to floating-point order).";
 
-    public static final String SL_MAX_TOKENS_CONFIG = "sl.max.tokens";
-    private static final String SL_MAX_TOKENS_DOC = "Most tokens of a reference solution in the supervised term (the end is "
-            + "cut; paper: 512). Prompts keep their last tokens to fit the model's context.";
+    public static final String SL_MAX_TOKENS_CONFIG = "learner.sl.max.tokens";
+    private static final String SL_MAX_TOKENS_DOC = "Most tokens of a reference solution, its eos included, in the "
+            + "supervised term (the end is cut; paper: 512). References are tokenised as the supervised warm-up's are "
+            + "(ReferenceExamples): the prompt keeps its last tokens, at least a quarter of the model's context, and the "
+            + "solution is cut further when both do not fit.";
 
-    public static final String LR_CONFIG = "lr";
+    public static final String LR_CONFIG = "learner.lr";
     private static final String LR_DOC = "Peak learning rate of AdamW (paper: 2e-6 for RL of a pre-trained model; a model "
             + "trained from scratch needs far more).";
 
-    public static final String WARMUP_STEPS_CONFIG = "warmup.steps";
+    public static final String WARMUP_STEPS_CONFIG = "learner.warmup.steps";
     private static final String WARMUP_STEPS_DOC = "Linear learning-rate warm-up steps (paper: 500).";
 
-    public static final String GRAD_CLIP_CONFIG = "grad.clip";
+    public static final String GRAD_CLIP_CONFIG = "learner.grad.clip";
     private static final String GRAD_CLIP_DOC = "Global gradient-norm clip; 0 disables it (paper: 1.0).";
 
-    public static final String WEIGHT_DECAY_CONFIG = "weight.decay";
+    public static final String WEIGHT_DECAY_CONFIG = "learner.weight.decay";
     private static final String WEIGHT_DECAY_DOC = "AdamW decoupled weight decay (paper: 0.05).";
 
-    public static final String ADAM_BETA1_CONFIG = "adam.beta1";
-    public static final String ADAM_BETA2_CONFIG = "adam.beta2";
-    public static final String ADAM_EPS_CONFIG = "adam.eps";
+    public static final String ADAM_BETA1_CONFIG = "learner.adam.beta1";
+    public static final String ADAM_BETA2_CONFIG = "learner.adam.beta2";
+    public static final String ADAM_EPS_CONFIG = "learner.adam.eps";
 
-    public static final String SEED_CONFIG = "seed";
+    public static final String SEED_CONFIG = "learner.seed";
     private static final String SEED_DOC = "Run seed: the initial weights of version 0 and each step's batch draw "
             + "(seed of step s = a hash of this and s, recorded in its LearnerStep).";
 
     // The RL ablations are the buffer's switches (reward.coarse.enabled, reward.adaptive.enabled,
     // reward.fine.enabled in RewardConfig): it computes R(W), b and A_t under them and the loss only reads A_t.
-    public static final String LOSS_SUPERVISED_CONFIG = "loss.supervised.enabled";
+    // The learner's loss.*.enabled keys that once switched them are accepted as those (OLD_NAMES).
+    public static final String LOSS_SUPERVISED_CONFIG = "learner.loss.supervised.enabled";
     private static final String LOSS_SUPERVISED_DOC = "Ablation: the supervised term on reference solutions. Needs "
             + "training problems with reference solutions. The RL term's ablations are the buffer's "
             + RewardConfig.COARSE_ENABLED_CONFIG + ", " + RewardConfig.ADAPTIVE_ENABLED_CONFIG + " and "
             + RewardConfig.FINE_ENABLED_CONFIG + "; with all three false the learner draws no RL samples.";
 
-    /**
-     * Keys that once switched the RL terms in the learner, each replaced by the buffer's one key. Still accepted
-     * silently (unknown keys are ignored) they would leave an ablation's term on: refused, naming the key to use.
-     */
-    static final Map<String, String> REMOVED = Map.of(
-            "loss.coarse.enabled", RewardConfig.COARSE_ENABLED_CONFIG,
-            "loss.adaptive.enabled", RewardConfig.ADAPTIVE_ENABLED_CONFIG,
-            "loss.fine.enabled", RewardConfig.FINE_ENABLED_CONFIG);
+    public static final String RL_WEIGHT_CONFIG = "learner.rl.weight";
+    private static final String RL_WEIGHT_DOC = "lambda in L = lambda * L_rl + L_sl: the weight of the RL term against the "
+            + "supervised one in each optimizer step (1: the paper's plain sum).";
 
-    public static final String PROBLEMS_SPLIT_CONFIG = "problems.split";
+    public static final String PROBLEMS_SPLIT_CONFIG = "learner.problems.split";
     private static final String PROBLEMS_SPLIT_DOC = "Splits of the problems topic whose reference solutions feed the "
             + "supervised term.";
 
-    public static final String MODEL_PRESET_CONFIG = "model.preset";
+    public static final String MODEL_PRESET_CONFIG = "learner.model.preset";
     private static final String MODEL_PRESET_DOC = "Shape of a fresh version-0 model: tiny, small or base (see ModelConfig). "
-            + "Unused when init.checkpoint is set or the run already has a checkpoint.";
+            + "Unused when " + LearnerConfig.INIT_CHECKPOINT_CONFIG + " is set or the run already has a checkpoint.";
 
-    public static final String TOKENIZER_CONFIG = "tokenizer";
+    public static final String TOKENIZER_CONFIG = "learner.tokenizer";
     private static final String TOKENIZER_DOC = "Tokenizer of a fresh version-0 model: 'bytes', or the path of a Hugging "
             + "Face tokenizer.json.";
 
-    public static final String INIT_CHECKPOINT_CONFIG = "init.checkpoint";
+    public static final String INIT_CHECKPOINT_CONFIG = "learner.init.checkpoint";
     private static final String INIT_CHECKPOINT_DOC = "A checkpoint directory (e.g. after supervised fine-tuning) whose "
-            + "weights become version 0 when the run has no checkpoint yet. Empty: fresh weights from model.preset and seed.";
+            + "weights become version 0 when the run has no checkpoint yet. Empty: fresh weights from " + MODEL_PRESET_CONFIG
+            + " and " + SEED_CONFIG + ".";
 
-    public static final String RUN_EPOCH_MS_CONFIG = "run.epoch.ms";
+    public static final String RUN_EPOCH_MS_CONFIG = "learner.run.epoch.ms";
     private static final String RUN_EPOCH_MS_DOC = "Event time of the run's first event, the version-0 checkpoint; every "
             + "later learner timestamp derives from it and from the samples' event times (never the wall clock). -1: the "
             + "wall clock when the learner first starts the run, read once and recorded in that event.";
 
-    public static final String TRANSACTIONAL_ID_PREFIX_CONFIG = "transactional.id.prefix";
+    public static final String TRANSACTIONAL_ID_PREFIX_CONFIG = "learner.transactional.id.prefix";
     private static final String TRANSACTIONAL_ID_PREFIX_DOC = "Prefix of the learner's transactional.id "
             + "(<prefix>.<run>). One learner per run: a restarted learner fences the old one and aborts its open period.";
 
-    public static final String TRANSACTION_TIMEOUT_MS_CONFIG = "transaction.timeout.ms";
+    public static final String TRANSACTION_TIMEOUT_MS_CONFIG = "learner.transaction.timeout.ms";
     private static final String TRANSACTION_TIMEOUT_MS_DOC = "The producer's transaction.timeout.ms. A checkpoint period "
-            + "(checkpoint.interval steps and the checkpoint save) runs inside one transaction, so this must exceed the "
-            + "slowest period; the broker caps it at its transaction.max.timeout.ms (15 minutes by default). When a "
-            + "period takes longer the broker aborts it and the learner redoes it from the last checkpoint: lower "
-            + "checkpoint.interval instead.";
+            + "is sent and committed in one transaction just after its checkpoint is saved, so the transaction stays "
+            + "open for about as long as the sends take; the broker caps this at its transaction.max.timeout.ms (15 "
+            + "minutes by default). When a commit takes longer the broker aborts it and the learner redoes the period "
+            + "from the last checkpoint.";
 
-    public static final String BUFFER_STATE_DIR_CONFIG = "buffer.state.dir";
-    private static final String BUFFER_STATE_DIR_DOC = "Kafka Streams state directory of the embedded buffer. Empty: a "
-            + "fresh temporary directory (the store is restored from its changelog at start).";
+    public static final String BUFFER_STATE_DIR_CONFIG = "learner.buffer.state.dir";
+    private static final String BUFFER_STATE_DIR_DOC = "Kafka Streams state directory of the embedded buffer (its "
+            + "RocksDB stores, rebuilt from their changelog topics when missing). Empty: <" + CHECKPOINT_STORE_DIR_CONFIG
+            + ">/<run>/buffer-state. The same directory is reused when the learner restarts, so only the changelog's "
+            + "tail is restored, and a killed learner leaves nothing behind elsewhere; the learner never deletes it. "
+            + "Delete it with the run's checkpoints (rm -r <store>/<run>), or any time no learner of the run is running "
+            + "to reclaim the space (the next start restores the store from the changelog). Set it to a local disk when "
+            + "the checkpoint store is a network volume: RocksDB is slow there.";
 
-    public static final String BUFFER_POLL_MS_CONFIG = "buffer.poll.ms";
+    public static final String BUFFER_POLL_MS_CONFIG = "learner.buffer.poll.ms";
     private static final String BUFFER_POLL_MS_DOC = "How often the learner looks again while it waits for the buffer "
-            + "(buffer.min.fill, or a snapshot with no usable sample).";
+            + "(" + BufferConfig.MIN_FILL_CONFIG + ", or a snapshot with no usable sample), and polls the checkpoints "
+            + "topic at start.";
 
-    public static final String PROGRESS_INTERVAL_MS_CONFIG = "progress.interval.ms";
+    public static final String PROGRESS_INTERVAL_MS_CONFIG = "learner.progress.interval.ms";
     private static final String PROGRESS_INTERVAL_MS_DOC = "How often waiting is logged.";
 
-    private static final ConfigDef.Validator POSITIVE_FINITE = (name, value) -> {
-        double v = (Double) value;
-        if (!(v > 0) || !Double.isFinite(v)) throw new ConfigException(name, value, "must be a finite number > 0");
-    };
-    private static final ConfigDef.Validator NON_NEGATIVE_FINITE = (name, value) -> {
-        double v = (Double) value;
-        if (!(v >= 0) || !Double.isFinite(v)) throw new ConfigException(name, value, "must be a finite number >= 0");
-    };
-    private static final ConfigDef.Validator BETA = (name, value) -> {
+    private static final ConfigDef.Validator POSITIVE_FINITE = Validators.described("a finite number > 0",
+            (name, value) -> {
+                double v = (Double) value;
+                if (!(v > 0) || !Double.isFinite(v)) throw new ConfigException(name, value, "must be a finite number > 0");
+            });
+    private static final ConfigDef.Validator NON_NEGATIVE_FINITE = Validators.described("a finite number >= 0",
+            (name, value) -> {
+                double v = (Double) value;
+                if (!(v >= 0) || !Double.isFinite(v)) throw new ConfigException(name, value, "must be a finite number >= 0");
+            });
+    private static final ConfigDef.Validator BETA = Validators.described("[0,...,1)", (name, value) -> {
         double v = (Double) value;
         if (!(v >= 0 && v < 1)) throw new ConfigException(name, value, "must be in [0, 1)");
-    };
+    });
+    private static final ConfigDef.Validator NON_EMPTY_LIST = Validators.described("a non-empty list of split names",
+            (name, value) -> {
+                if (value == null || ((List<?>) value).isEmpty())
+                    throw new ConfigException(name, value, "name at least one split");
+            });
 
     public static final ConfigDef CONFIG = RunConfig.define(RUN_DOC)
             .define(CHECKPOINT_STORE_DIR_CONFIG, Type.STRING, "checkpoints", new ConfigDef.NonEmptyString(),
@@ -184,10 +209,8 @@ public final class LearnerConfig extends AbstractConfig {
             .define(ADAM_EPS_CONFIG, Type.DOUBLE, 1e-8, POSITIVE_FINITE, Importance.LOW, "AdamW epsilon.")
             .define(SEED_CONFIG, Type.LONG, 42L, Importance.MEDIUM, SEED_DOC)
             .define(LOSS_SUPERVISED_CONFIG, Type.BOOLEAN, true, Importance.MEDIUM, LOSS_SUPERVISED_DOC)
-            .define(PROBLEMS_SPLIT_CONFIG, Type.LIST, "train", (name, value) -> {
-                if (value == null || ((List<?>) value).isEmpty())
-                    throw new ConfigException(name, value, "name at least one split");
-            }, Importance.LOW, PROBLEMS_SPLIT_DOC)
+            .define(RL_WEIGHT_CONFIG, Type.DOUBLE, 1.0, NON_NEGATIVE_FINITE, Importance.MEDIUM, RL_WEIGHT_DOC)
+            .define(PROBLEMS_SPLIT_CONFIG, Type.LIST, "train", NON_EMPTY_LIST, Importance.LOW, PROBLEMS_SPLIT_DOC)
             .define(MODEL_PRESET_CONFIG, Type.STRING, "tiny", ConfigDef.ValidString.in("tiny", "small", "base"),
                     Importance.MEDIUM, MODEL_PRESET_DOC)
             .define(TOKENIZER_CONFIG, Type.STRING, "bytes", new ConfigDef.NonEmptyString(), Importance.MEDIUM,
@@ -203,13 +226,34 @@ public final class LearnerConfig extends AbstractConfig {
             .define(PROGRESS_INTERVAL_MS_CONFIG, Type.LONG, 10_000L, Range.atLeast(100), Importance.LOW,
                     PROGRESS_INTERVAL_MS_DOC);
 
+    /**
+     * Old key name -> new name: the learner's keys before they had their prefix, and the learner's removed switches
+     * of the RL terms, which are the buffer's reward switches now (the loss follows the advantages the buffer writes).
+     */
+    static final Map<String, String> OLD_NAMES = oldNames();
+
     /** The learner's keys with its embedded buffer's and rewards', for the config contract and help text. */
-    public static final ServiceSpec SPEC = ServiceSpec.builder("learner")
-            .description("The learner: supervised and RLTF updates from the online buffer, checkpoints and the step log.")
-            .config(CONFIG).config(BufferConfig.CONFIG).config(RewardConfig.CONFIG)
-            .producerOverrides().consumerOverrides()
-            .clientPrefix(ClientConfigs.STREAMS_PREFIX, LearnerConfig::isStreamsKey)
-            .build();
+    public static final ServiceSpec SPEC = spec();
+
+    private static Map<String, String> oldNames() {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (String key : CONFIG.names())
+            if (key.startsWith(PREFIX)) m.put(key.substring(PREFIX.length()), key);
+        m.put("loss.coarse.enabled", RewardConfig.COARSE_ENABLED_CONFIG);
+        m.put("loss.adaptive.enabled", RewardConfig.ADAPTIVE_ENABLED_CONFIG);
+        m.put("loss.fine.enabled", RewardConfig.FINE_ENABLED_CONFIG);
+        return Collections.unmodifiableMap(m);
+    }
+
+    private static ServiceSpec spec() {
+        ServiceSpec.Builder b = ServiceSpec.builder("learner")
+                .description("The learner: supervised and RLTF updates from the online buffer, checkpoints and the step log.")
+                .config(CONFIG).config(BufferConfig.CONFIG).config(RewardConfig.CONFIG)
+                .producerOverrides().consumerOverrides()
+                .clientPrefix(ClientConfigs.STREAMS_PREFIX, LearnerConfig::isStreamsKey);
+        OLD_NAMES.forEach(b::renamed);
+        return b.build();
+    }
 
     /** A key Kafka Streams reads (its own, or a client's with Streams' client prefixes). */
     static boolean isStreamsKey(String key) {
@@ -223,14 +267,26 @@ public final class LearnerConfig extends AbstractConfig {
     private final BufferConfig buffer;
     private final RewardConfig rewards;
 
+    /**
+     * Checks {@code originals} against {@link #SPEC} (an unknown key fails, naming it and the nearest valid one; an
+     * old key name is taken under its new name with a warning), then parses and validates the values, the buffer's
+     * and the rewards' included.
+     */
     public LearnerConfig(Map<?, ?> originals) {
-        super(CONFIG, originals, false);
-        for (Map.Entry<String, String> removed : REMOVED.entrySet())
-            if (originals.containsKey(removed.getKey()))
-                throw new ConfigException(removed.getKey(), originals.get(removed.getKey()), "was removed: set "
-                        + removed.getValue() + ", the buffer's switch of this term, which the loss follows");
-        this.buffer = new BufferConfig(originals);
-        this.rewards = new RewardConfig(originals);
+        super(CONFIG, ConfigContract.check(SPEC, stringKeys(originals)), false);
+        this.buffer = new BufferConfig(originals());
+        this.rewards = new RewardConfig(originals());
+        if (!rlEnabled() && !supervisedEnabled())
+            throw new ConfigException(LOSS_SUPERVISED_CONFIG, false, "every loss term is switched off ("
+                    + RewardConfig.COARSE_ENABLED_CONFIG + ", " + RewardConfig.ADAPTIVE_ENABLED_CONFIG + ", "
+                    + RewardConfig.FINE_ENABLED_CONFIG + " and " + LOSS_SUPERVISED_CONFIG + "): nothing to train");
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, ?> stringKeys(Map<?, ?> originals) {
+        for (Object key : originals.keySet())
+            if (!(key instanceof String)) throw new ConfigException("configuration key " + key + " is not a string");
+        return (Map<String, ?>) originals;
     }
 
     public String run() { return getString(RUN_CONFIG); }
@@ -251,7 +307,14 @@ public final class LearnerConfig extends AbstractConfig {
     public String initCheckpoint() { return getString(INIT_CHECKPOINT_CONFIG); }
     public long runEpochMs() { return getLong(RUN_EPOCH_MS_CONFIG); }
     public int transactionTimeoutMs() { return getInt(TRANSACTION_TIMEOUT_MS_CONFIG); }
-    public String bufferStateDir() { return getString(BUFFER_STATE_DIR_CONFIG); }
+
+    /** The buffer's Streams state directory: {@value #BUFFER_STATE_DIR_CONFIG}, else {@code <store>/<run>/buffer-state}. */
+    public Path bufferStateDir() {
+        String dir = getString(BUFFER_STATE_DIR_CONFIG);
+        return dir.isBlank() ? checkpointStoreDir().resolve(run()).resolve("buffer-state")
+                : Path.of(dir).toAbsolutePath().normalize();
+    }
+
     public long bufferPollMs() { return getLong(BUFFER_POLL_MS_CONFIG); }
     public long progressIntervalMs() { return getLong(PROGRESS_INTERVAL_MS_CONFIG); }
 
@@ -267,6 +330,9 @@ public final class LearnerConfig extends AbstractConfig {
     /** Whether the RL term is on: some reward switch is ({@link RewardConfig#rlEnabled}); else no RL draws. */
     public boolean rlEnabled() { return rewards.rlEnabled(); }
 
+    /** lambda, the RL term's weight ({@value #RL_WEIGHT_CONFIG}). */
+    public double rlWeight() { return getDouble(RL_WEIGHT_CONFIG); }
+
     /** Whether the supervised term is on ({@value #LOSS_SUPERVISED_CONFIG}). */
     public boolean supervisedEnabled() { return getBoolean(LOSS_SUPERVISED_CONFIG); }
 
@@ -274,5 +340,39 @@ public final class LearnerConfig extends AbstractConfig {
         return new TrainerConfig(getDouble(LR_CONFIG), getDouble(WEIGHT_DECAY_CONFIG), getDouble(ADAM_BETA1_CONFIG),
                 getDouble(ADAM_BETA2_CONFIG), getDouble(ADAM_EPS_CONFIG), getInt(WARMUP_STEPS_CONFIG),
                 getDouble(GRAD_CLIP_CONFIG), seed());
+    }
+
+    // ---- the clients, each from the whole configuration (ClientConfigs): security keys reach every one ----------
+
+    /** The client id of the learner's client for {@code purpose} (empty: the transactional producer). */
+    public String clientId(String purpose) {
+        return "rltf-learner-" + run() + (purpose.isEmpty() ? "" : "-" + purpose);
+    }
+
+    /** The transactional producer of checkpoint periods ({@code producer.*} overrides apply). */
+    public Map<String, Object> producerConfigs() {
+        return ClientConfigs.producer(originals(), clientId(""), Map.of(
+                ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId(),
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
+                ProducerConfig.ACKS_CONFIG, "all",
+                ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, transactionTimeoutMs()));
+    }
+
+    /** A read_committed consumer without a group for {@code purpose} ("problems", "checkpoints"). */
+    public Map<String, Object> consumerConfigs(String purpose) {
+        return ClientConfigs.readCommittedConsumer(originals(), clientId(purpose));
+    }
+
+    /**
+     * The embedded buffer's Kafka Streams config: bootstrap.servers and the common client keys (Streams hands them
+     * to its own clients), the serde's keys, the state directory, then the {@code streams.*} overrides.
+     */
+    public Map<String, Object> streamsConfigs() {
+        Map<String, Object> c = new HashMap<>();
+        c.put(StreamsConfig.STATE_DIR_CONFIG, bufferStateDir().toString());
+        c.putAll(ClientConfigs.common(originals()));
+        c.putAll(ClientConfigs.serde(originals()));
+        c.putAll(ClientConfigs.withPrefix(originals(), ClientConfigs.STREAMS_PREFIX));
+        return c;
     }
 }

@@ -46,6 +46,7 @@ import org.rltf.policy.Checkpoints;
 import org.rltf.schemas.Topics;
 import org.rltf.schemas.serde.AvroDeserializer;
 import org.rltf.schemas.serde.AvroSerializer;
+import org.rltf.streams.BufferConfig;
 import org.rltf.streams.RewardConfig;
 import org.rltf.streams.Rewards;
 
@@ -82,23 +83,23 @@ class LearnerServiceTest {
         }
 
         Map<String, Object> config = env.clientConfig();
-        config.put("run", run);
-        config.put("checkpoint.store.dir", store.toString());
-        config.put("steps", "4");
-        config.put("checkpoint.interval", "2");
-        config.put("rl.batch", "3");
-        config.put("sl.batch", "2");
-        config.put("micro.batch", "2");
-        config.put("lr", "1e-3");
-        config.put("warmup.steps", "0");
-        config.put("run.epoch.ms", Long.toString(T0 - 1000));
-        config.put("buffer.min.fill", "8");
-        config.put("buffer.max.policy.lag", "100");
-        config.put("buffer.snapshot.interval.steps", "2");
-        config.put("buffer.baseline.wait.ms", "50000"); // siblings wait for their greedy program
-        config.put("buffer.join.window.ms", "1000");
-        config.put("buffer.grace.ms", "1000");
-        config.put("buffer.horizon.ms", "100000");
+        config.put(LearnerConfig.RUN_CONFIG, run);
+        config.put(LearnerConfig.CHECKPOINT_STORE_DIR_CONFIG, store.toString());
+        config.put(LearnerConfig.STEPS_CONFIG, "4");
+        config.put(LearnerConfig.CHECKPOINT_INTERVAL_CONFIG, "2");
+        config.put(LearnerConfig.RL_BATCH_CONFIG, "3");
+        config.put(LearnerConfig.SL_BATCH_CONFIG, "2");
+        config.put(LearnerConfig.MICRO_BATCH_CONFIG, "2");
+        config.put(LearnerConfig.LR_CONFIG, "1e-3");
+        config.put(LearnerConfig.WARMUP_STEPS_CONFIG, "0");
+        config.put(LearnerConfig.RUN_EPOCH_MS_CONFIG, Long.toString(T0 - 1000));
+        config.put(BufferConfig.MIN_FILL_CONFIG, "8");
+        config.put(BufferConfig.MAX_POLICY_LAG_CONFIG, "100");
+        config.put(BufferConfig.SNAPSHOT_INTERVAL_STEPS_CONFIG, "2");
+        config.put(BufferConfig.BASELINE_WAIT_MS_CONFIG, "50000"); // siblings wait for their greedy program
+        config.put(BufferConfig.JOIN_WINDOW_MS_CONFIG, "1000");
+        config.put(BufferConfig.GRACE_MS_CONFIG, "1000");
+        config.put(BufferConfig.HORIZON_MS_CONFIG, "100000");
         List<Long> seen = new ArrayList<>();
         LearnerService learner = new LearnerService(config);
         learner.setListener(new LearnerService.Listener() {
@@ -166,8 +167,11 @@ class LearnerServiceTest {
             assertThat(s.getMissingBaselineShare()).isZero(); // every problem had its greedy program
         }
 
+        // The buffer's Streams state stays in the run's directory of the store, for the next start to reuse.
+        assertThat(store.resolve(run).resolve("buffer-state")).isDirectory();
+
         // A new learner on the same run resumes at step 5 and version 3: no gap, no repeat.
-        config.put("steps", "6");
+        config.put(LearnerConfig.STEPS_CONFIG, "6");
         LearnerService again = new LearnerService(config);
         again.run();
         assertThat(again.failure()).isNull();

@@ -15,6 +15,7 @@ import org.rltf.events.Outcome;
 import org.rltf.policy.ModelConfig;
 import org.rltf.policy.Policy;
 import org.rltf.policy.PolicyTrainer;
+import org.rltf.policy.ReferenceExamples;
 import org.rltf.policy.TokenSequence;
 import org.rltf.policy.Tokenizer;
 import org.rltf.policy.TrainerConfig;
@@ -57,8 +58,8 @@ class RltfLossTest {
     @Test
     void supervisedWeightsAreATokenMean() {
         List<TokenSequence> seq = RltfLoss.slSequences(List.of(
-                new RltfLoss.Reference("p#0", new int[] {1}, new int[] {10, 11, 12}),
-                new RltfLoss.Reference("q#0", new int[] {2}, new int[] {20, 21, 22, 23, 24})));
+                new ReferenceExamples.Encoded("p#0", new int[] {1}, new int[] {10, 11, 12}),
+                new ReferenceExamples.Encoded("q#0", new int[] {2}, new int[] {20, 21, 22, 23, 24})));
         assertThat(seq.get(0).weights()).containsExactly(filled(3, 1f / 8), EPS);
         assertThat(seq.get(1).weights()).containsExactly(filled(5, 1f / 8), EPS);
     }
@@ -81,7 +82,7 @@ class RltfLossTest {
 
             // The supervised term really trains: its loss falls over a few steps.
             List<TokenSequence> sl = RltfLoss.slSequences(List.of(
-                    new RltfLoss.Reference("p#0", new int[] {65, 66}, new int[] {100, 101, 102, 256})));
+                    new ReferenceExamples.Encoded("p#0", new int[] {65, 66}, new int[] {100, 101, 102, 256})));
             double first = trainer.accumulate(sl);
             trainer.step();
             double last = first;

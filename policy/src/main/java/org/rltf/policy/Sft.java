@@ -4,7 +4,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Random;
@@ -12,7 +11,8 @@ import java.util.Random;
 /**
  * Supervised warm-up: token cross-entropy on reference completions, i.e. {@link PolicyTrainer#accumulate}
  * with weight 1/N on each completion token (N = completion tokens in the optimizer step's batch) and
- * the prompt masked out. Examples are drawn without replacement from a seeded shuffle, reshuffled
+ * the prompt masked out. Examples are tokenised and weighted by {@link ReferenceExamples}, as the learner's
+ * supervised term is. Examples are drawn without replacement from a seeded shuffle, reshuffled
  * each epoch; on the CPU two runs with the same seed, data and thread count give identical weights.
  */
 public final class Sft {
@@ -45,18 +45,35 @@ public final class Sft {
         public double tokensPerSecond() { return seconds > 0 ? completionTokens / seconds : Double.NaN; }
     }
 
+    /** Told after each optimizer step, on the training thread (progress display). */
+    @FunctionalInterface
+    public interface StepListener {
+        StepListener NONE = (step, loss) -> {};
+
+        void onStep(long step, double loss);
+    }
+
     /** Trains {@code policy} in place with a trainer of its own (closed at the end). */
     public static Result run(List<SftExample> examples, Policy policy, Options options) {
+        return run(examples, policy, options, StepListener.NONE);
+    }
+
+    /** As {@link #run(List, Policy, Options)}, telling {@code listener} of each step. */
+    public static Result run(List<SftExample> examples, Policy policy, Options options, StepListener listener) {
         try (PolicyTrainer trainer = new PolicyTrainer(policy, options.trainer())) {
-            return run(examples, trainer, policy.tokenizer(), policy.config().context(), options);
+            return run(examples, trainer, policy.tokenizer(), policy.config().context(), options, listener);
         }
     }
 
     /** Trains with an existing trainer (a learner's, whose optimizer state carries on afterwards). */
     public static Result run(List<SftExample> examples, PolicyTrainer trainer, Tokenizer tokenizer, int context, Options options) {
+        return run(examples, trainer, tokenizer, context, options, StepListener.NONE);
+    }
+
+    private static Result run(List<SftExample> examples, PolicyTrainer trainer, Tokenizer tokenizer, int context,
+                              Options options, StepListener listener) {
         if (examples.isEmpty()) throw new IllegalArgumentException("no SFT examples");
-        List<int[][]> encoded = new ArrayList<>(examples.size());
-        for (SftExample e : examples) encoded.add(encode(e, tokenizer, context));
+        List<ReferenceExamples.Encoded> encoded = ReferenceExamples.encodeAll(examples, tokenizer, context, Integer.MAX_VALUE);
         Random rng = new Random(options.seed());
         List<Integer> order = new ArrayList<>();
         int cursor = 0;
@@ -64,7 +81,7 @@ public final class Sft {
         long tokens = 0;
         long start = System.nanoTime();
         for (int s = 0; s < options.steps(); s++) {
-            List<int[][]> batch = new ArrayList<>(options.batchSize());
+            List<ReferenceExamples.Encoded> batch = new ArrayList<>(options.batchSize());
             for (int b = 0; b < options.batchSize(); b++) {
                 if (cursor == order.size()) {
                     order.clear();
@@ -74,41 +91,19 @@ public final class Sft {
                 }
                 batch.add(encoded.get(order.get(cursor++)));
             }
-            int n = batch.stream().mapToInt(x -> x[1].length).sum();
-            float w = 1f / n;
+            List<TokenSequence> sequences = ReferenceExamples.tokenMean(batch); // weight 1/N, N = the step's completion tokens
             double loss = 0;
-            for (int from = 0; from < batch.size(); from += options.microBatchSize()) {
-                List<TokenSequence> micro = new ArrayList<>();
-                for (int[][] x : batch.subList(from, Math.min(batch.size(), from + options.microBatchSize()))) {
-                    float[] weights = new float[x[1].length];
-                    Arrays.fill(weights, w);
-                    micro.add(new TokenSequence(x[0], x[1], weights));
-                }
-                loss += trainer.accumulate(micro);
-            }
+            for (int from = 0; from < sequences.size(); from += options.microBatchSize())
+                loss += trainer.accumulate(sequences.subList(from, Math.min(sequences.size(), from + options.microBatchSize())));
             StepStats st = trainer.step();
             losses.add(loss);
-            tokens += n;
+            for (ReferenceExamples.Encoded e : batch) tokens += e.completionIds().length;
+            listener.onStep(st.step(), loss);
             if (options.logEvery() > 0 && (st.step() % options.logEvery() == 0 || s == options.steps() - 1)) {
                 LOG.info("sft step {} loss {} grad-norm {} lr {}", st.step(), String.format("%.4f", loss), String.format("%.3f", st.gradNorm()),
                         String.format("%.2e", st.lr()));
             }
         }
         return new Result(losses, options.steps(), tokens, (System.nanoTime() - start) / 1e9);
-    }
-
-    /**
-     * Prompt and completion (+ eos) token ids fitted into the context: the prompt keeps its last
-     * tokens, at least a quarter of the context when it is that long; the completion is cut at the
-     * end if it still does not fit (then it has no eos).
-     */
-    static int[][] encode(SftExample e, Tokenizer tokenizer, int context) {
-        int[] p = tokenizer.encode(e.prompt());
-        int[] c0 = tokenizer.encode(e.completion());
-        int[] c = Arrays.copyOf(c0, c0.length + 1);
-        c[c0.length] = tokenizer.eosId();
-        int promptKeep = Math.min(p.length, Math.max(context - c.length, context / 4));
-        int compKeep = Math.min(c.length, context - Math.max(promptKeep, 1));
-        return new int[][] {Arrays.copyOfRange(p, p.length - promptKeep, p.length), Arrays.copyOf(c, compKeep)};
     }
 }

@@ -17,7 +17,9 @@
  *   <li>{@link org.rltf.policy.Policy}: create / load / save / switch weights, and batched sampling
  *       ({@code Sampler}) returning {@link org.rltf.policy.Completion}s with token log-probs.</li>
  *   <li>{@link org.rltf.policy.PolicyTrainer}: weighted log-likelihood, gradient accumulation,
- *       clipping, AdamW, optimizer state; {@link org.rltf.policy.Sft} is the supervised warm-up.</li>
+ *       clipping, AdamW, optimizer state; {@link org.rltf.policy.Sft} is the supervised warm-up, and
+ *       {@link org.rltf.policy.ReferenceExamples} the tokenisation and weights of reference completions it
+ *       shares with the learner's supervised term.</li>
  *   <li>Checkpoints: {@link org.rltf.policy.Checkpoints} (directory + manifest of SHA-256s),
  *       {@link org.rltf.policy.Safetensors} (the weights format), {@link org.rltf.policy.Gpt2Weights}
  *       and {@link org.rltf.policy.LlamaWeights} (GPT-2 / Hugging Face Llama weights from other

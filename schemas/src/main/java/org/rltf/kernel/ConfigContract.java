@@ -184,7 +184,7 @@ public final class ConfigContract {
     }
 
     /** The key of {@code spec} nearest to {@code key} by edit distance (ties: the first in sorted order), or null. */
-    static String nearest(ServiceSpec spec, String key) {
+    public static String nearest(ServiceSpec spec, String key) {
         String best = null;
         int bestDistance = Integer.MAX_VALUE;
         for (String candidate : new java.util.TreeSet<>(spec.keys())) {
@@ -198,7 +198,7 @@ public final class ConfigContract {
     }
 
     /** Levenshtein distance (insert, delete, substitute: 1 each). */
-    static int editDistance(String a, String b) {
+    public static int editDistance(String a, String b) {
         int[] prev = new int[b.length() + 1];
         int[] cur = new int[b.length() + 1];
         for (int j = 0; j <= b.length(); j++) prev[j] = j;

@@ -22,6 +22,11 @@ public final class RunConfig {
     public static final String SCHEMA_REGISTRY_URL_CONFIG = "schema.registry.url";
     private static final String SCHEMA_REGISTRY_URL_DOC = "The Confluent-compatible schema registry of the run's events.";
 
+    public static final String METRICS_PORT_CONFIG = "metrics.port";
+    private static final String METRICS_PORT_DOC = "Serve the service's Prometheus metrics (its own meters, the JVM's and "
+            + "every Kafka client's: consumer lag, records/s) at http://<host>:<port>/metrics; 0 takes any free port "
+            + "(logged), -1 serves none. Served when the service runs as rltf <service>.";
+
     /** A run name usable in topic names ({@link Topics#validateRun}). */
     public static final ConfigDef.Validator RUN_NAME = Validators.described(
             "a run name: ASCII letters, digits, '_' and '-' (no '.')", (name, value) -> {
@@ -46,6 +51,8 @@ public final class RunConfig {
                 .define(BOOTSTRAP_SERVERS_CONFIG, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(),
                         Importance.HIGH, BOOTSTRAP_SERVERS_DOC)
                 .define(SCHEMA_REGISTRY_URL_CONFIG, Type.STRING, ConfigDef.NO_DEFAULT_VALUE,
-                        new ConfigDef.NonEmptyString(), Importance.HIGH, SCHEMA_REGISTRY_URL_DOC);
+                        new ConfigDef.NonEmptyString(), Importance.HIGH, SCHEMA_REGISTRY_URL_DOC)
+                .define(METRICS_PORT_CONFIG, Type.INT, -1, ConfigDef.Range.between(-1, 65535), Importance.LOW,
+                        METRICS_PORT_DOC);
     }
 }

@@ -8,6 +8,7 @@ import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigDef.ValidString;
 import org.apache.kafka.common.config.ConfigException;
+import org.rltf.kernel.Validators;
 
 /**
  * How a graded sample becomes rewards (RLTF-METHOD.md sections 1-4). The defaults are the paper's values (plus a
@@ -71,10 +72,10 @@ public final class RewardConfig extends AbstractConfig {
             + "else the latest older one, else 0); 'group-mean' = the mean reward of the other samples of the problem "
             + "under the same policy version; 'none' = 0.";
 
-    private static final ConfigDef.Validator FINITE = (name, value) -> {
+    private static final ConfigDef.Validator FINITE = Validators.described("a finite number", (name, value) -> {
         if (value == null || !Double.isFinite((Double) value))
             throw new ConfigException(name, value, "must be a finite number");
-    };
+    });
 
     private static final ConfigDef.Validator AT_LEAST_ONE = new ConfigDef.Validator() {
         @Override

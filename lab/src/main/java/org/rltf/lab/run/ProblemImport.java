@@ -1,0 +1,65 @@
+package org.rltf.lab.run;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.rltf.events.Problem;
+import org.rltf.kernel.ClientConfigs;
+import org.rltf.kernel.TopicAdmin;
+import org.rltf.schemas.Topics;
+import org.rltf.schemas.serde.AvroSerializer;
+
+/**
+ * The one import path of every problem set (datasets and the built-in curriculum alike): creates a run's topics
+ * and publishes its problems to the compacted problems topic, keyed by id, at one event time. Every send is
+ * acknowledged before this returns; a failed send fails the import, naming the problem.
+ */
+public final class ProblemImport {
+    private ProblemImport() {
+    }
+
+    /** Creates {@code run}'s topics (those that are missing) with the layout keys of {@code common}. */
+    public static void createTopics(Map<String, ?> common, String run) {
+        try (TopicAdmin admin = TopicAdmin.create(common)) {
+            admin.createRun(run);
+        }
+    }
+
+    /** Publishes {@code problems} (their run set to {@code run}) to the run's problems topic at {@code timestamp}. */
+    public static List<Problem> publish(Map<String, ?> common, String run, List<Problem> problems, long timestamp) {
+        String topic = Topics.forRun(run).problems();
+        List<Problem> published = new ArrayList<>(problems.size());
+        List<Future<RecordMetadata>> acks = new ArrayList<>(problems.size());
+        try (KafkaProducer<String, Problem> producer = new KafkaProducer<>(
+                ClientConfigs.producer(common, "rltf-import-" + run, Map.of(ProducerConfig.ACKS_CONFIG, "all",
+                        ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true)),
+                new StringSerializer(), new AvroSerializer<>(ClientConfigs.serde(common), false))) {
+            for (Problem p : problems) {
+                Problem withRun = Problem.newBuilder(p).setRun(run).build();
+                acks.add(producer.send(new ProducerRecord<>(topic, null, timestamp, p.getId(), withRun)));
+                published.add(withRun);
+            }
+            for (int i = 0; i < acks.size(); i++) {
+                try {
+                    acks.get(i).get();
+                } catch (ExecutionException e) {
+                    throw new KafkaException("Could not publish problem " + problems.get(i).getId() + " to " + topic,
+                            e.getCause());
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KafkaException("Interrupted while publishing problems to " + topic, e);
+        }
+        return published;
+    }
+}
