@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.rltf.kernel.ClientConfigs;
 import org.rltf.kernel.ConfigContract;
+import org.rltf.kernel.RunConfig;
 import org.rltf.kernel.UnknownConfigException;
 import org.rltf.streams.BufferConfig;
 import org.rltf.streams.RewardConfig;
@@ -87,8 +88,7 @@ class LearnerConfigTest {
     @Test
     void everyOwnKeyCarriesThePrefixAndItsOldNameIsStillAccepted() {
         for (String key : LearnerConfig.CONFIG.names())
-            if (!List.of(LearnerConfig.RUN_CONFIG, LearnerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                    LearnerConfig.SCHEMA_REGISTRY_URL_CONFIG).contains(key))
+            if (!RunConfig.define("").names().contains(key)) // the run's shared keys: run, bootstrap.servers, ...
                 assertThat(key).startsWith(LearnerConfig.PREFIX);
         assertThat(LearnerConfig.OLD_NAMES).containsEntry("rl.batch", LearnerConfig.RL_BATCH_CONFIG)
                 .containsEntry("steps", LearnerConfig.STEPS_CONFIG)
