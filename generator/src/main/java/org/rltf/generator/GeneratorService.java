@@ -131,7 +131,7 @@ public final class GeneratorService implements Service {
         this.limiter = new RateLimiter(config.rateLimitSamplesPerStep(), config.rateLimitErrorBuffer());
         this.clock = new EventClock(config.eventTimeTickMs());
         this.sampler = new RoundSampler(config);
-        this.startup = ClusterWait.of(config.originals(), serviceName);
+        this.startup = ClusterWait.of(config.originals(), serviceName).stoppingWhen(closing::get);
 
         Map<String, Object> serde = ClientConfigs.serde(config.originals());
         this.registry = SchemaRegistryClient.create(serde);
@@ -149,7 +149,8 @@ public final class GeneratorService implements Service {
         // The table builds its consumer from the same whole config: consumerConfigs(PROBLEMS_CONSUMER).
         this.problems = ProblemTable.open(config.originals(), config.clientId(GeneratorConfig.PROBLEMS_CONSUMER),
                 topics.problems(), AvroSerdes.serde(Problem.class, registry, serde, false).deserializer(),
-                ProblemTable.splits(Set.copyOf(config.problemsSplits())), this::deadLetterProblem, startup.timeout());
+                ProblemTable.splits(Set.copyOf(config.problemsSplits())), this::deadLetterProblem,
+                startup.attemptTimeout());
         this.follower = new CheckpointFollower(config.checkpointStoreDir(), config.maxNewTokens(), topics, deadLetters,
                 metrics, serviceName);
     }
@@ -259,9 +260,9 @@ public final class GeneratorService implements Service {
     private Backlog readBacklog() {
         Backlog backlog = new Backlog();
         List<TopicPartition> partitions = Partitions.assignFromBeginning(control,
-                List.of(topics.checkpoints(), topics.learnerSteps(), topics.samples()), startup.timeout());
+                List.of(topics.checkpoints(), topics.learnerSteps(), topics.samples()), startup.attemptTimeout());
         Map<TopicPartition, Long> ends = Partitions.highWatermarks(config.originals(),
-                config.clientId(GeneratorConfig.ENDS_CONSUMER), partitions, startup.timeout());
+                config.clientId(GeneratorConfig.ENDS_CONSUMER), partitions, startup.attemptTimeout());
         long deadline = System.nanoTime() + startup.timeout().toNanos();
         while (!closing.get() && !Partitions.reached(control, ends)) {
             if (System.nanoTime() > deadline)

@@ -29,6 +29,7 @@ import org.apache.kafka.common.utils.Utils;
 import org.rltf.events.Checkpoint;
 import org.rltf.events.LearnerStep;
 import org.rltf.kernel.ClientConfigs;
+import org.rltf.kernel.ClusterWait;
 import org.rltf.kernel.DeadLetters;
 import org.rltf.kernel.Partitions;
 import org.rltf.kernel.RecordDecoder;
@@ -126,9 +127,9 @@ final class CheckpointLog implements AutoCloseable {
         try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(config.consumerConfigs("checkpoints"),
                 new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             List<TopicPartition> partitions = Partitions.assignFromBeginning(c, List.of(topics.checkpoints()),
-                    config.startupTimeout());
+                    ClusterWait.attemptTimeout(config.startupTimeout()));
             Map<TopicPartition, Long> ends = Partitions.highWatermarks(config.originals(), config.clientId("ends"),
-                    partitions, config.startupTimeout());
+                    partitions, ClusterWait.attemptTimeout(config.startupTimeout()));
             Committed newest = null;
             while (!Partitions.reached(c, ends)) {
                 for (ConsumerRecord<byte[], byte[]> raw : c.poll(Duration.ofMillis(config.bufferPollMs()))) {

@@ -134,7 +134,7 @@ public final class LearnerService implements Service {
         this.supervisedEnabled = config.supervisedEnabled();
         this.meters = meters;
         this.steps = new StepRecord(config.run(), meters);
-        this.startup = ClusterWait.of(config.originals(), serviceName);
+        this.startup = ClusterWait.of(config.originals(), serviceName).stoppingWhen(closing::get);
 
         DeadLetters d = null;
         CheckpointLog c = null;

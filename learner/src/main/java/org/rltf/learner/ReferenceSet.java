@@ -9,6 +9,7 @@ import org.apache.kafka.common.utils.Utils;
 import org.rltf.events.Problem;
 import org.rltf.events.ReferenceSolution;
 import org.rltf.kernel.ClientConfigs;
+import org.rltf.kernel.ClusterWait;
 import org.rltf.kernel.DeadLetters;
 import org.rltf.kernel.ProblemTable;
 import org.rltf.policy.ReferenceExamples;
@@ -53,7 +54,8 @@ final class ReferenceSet implements AutoCloseable {
         try {
             table = ProblemTable.open(config.originals(), config.clientId("problems"), config.topics().problems(), values,
                     ProblemTable.splits(Set.copyOf(config.problemsSplits())),
-                    bad -> deadLetters.publish(bad.raw(), bad.reason(), bad.error()), config.startupTimeout());
+                    bad -> deadLetters.publish(bad.raw(), bad.reason(), bad.error()),
+                    ClusterWait.attemptTimeout(config.startupTimeout()));
         } catch (RuntimeException e) {
             Utils.closeQuietly(values, "problems deserializer");
             throw e;

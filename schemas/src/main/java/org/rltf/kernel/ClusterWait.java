@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 import org.apache.kafka.clients.admin.Admin;
@@ -30,14 +31,17 @@ import org.slf4j.LoggerFactory;
 public final class ClusterWait {
     private static final Logger log = LoggerFactory.getLogger(ClusterWait.class);
     private static final long PROBE_MS = 2_000;
+    private static final long MAX_ATTEMPT_S = 30;
 
     private final Map<String, Object> config;
     private final String service;
     private final String bootstrapServers;
     private final String registryUrl;
     private final Duration timeout;
+    private final BooleanSupplier stopping;
 
-    private ClusterWait(Map<String, ?> config, String service) {
+    private ClusterWait(Map<String, ?> config, String service, BooleanSupplier stopping) {
+        this.stopping = stopping;
         this.config = Map.copyOf(config);
         this.service = service;
         this.bootstrapServers = String.valueOf(config.get(RunConfig.BOOTSTRAP_SERVERS_CONFIG));
@@ -49,11 +53,31 @@ public final class ClusterWait {
 
     /** The waits of {@code service} ("grader/grader-0"), from a service's checked config (its run keys). */
     public static ClusterWait of(Map<String, ?> config, String service) {
-        return new ClusterWait(config, service);
+        return new ClusterWait(config, service, () -> false);
+    }
+
+    /**
+     * The same waits, cut short when {@code stopping} (the service was asked to stop): the step's last failure is
+     * rethrown as it is, so the service sees a transient failure while closing and stops quietly.
+     */
+    public ClusterWait stoppingWhen(BooleanSupplier stopping) {
+        return new ClusterWait(config, service, stopping);
     }
 
     /** {@value RunConfig#STARTUP_TIMEOUT_MS_CONFIG}: how long each start-up step may wait. */
     public Duration timeout() { return timeout; }
+
+    /** How long one attempt of a step may block in a client call: {@link #attemptTimeout(Duration)}. */
+    public Duration attemptTimeout() { return attemptTimeout(timeout); }
+
+    /**
+     * How long one attempt may block in a client call (partitionsFor, endOffsets, reading to the end): at most
+     * {@value #MAX_ATTEMPT_S} s, so a step retries, and logs, while the cluster is away, and is not stuck in one call.
+     */
+    public static Duration attemptTimeout(Duration startupTimeout) {
+        return startupTimeout.compareTo(Duration.ofSeconds(MAX_ATTEMPT_S)) < 0 ? startupTimeout
+                : Duration.ofSeconds(MAX_ATTEMPT_S);
+    }
 
     /** Waits until a broker of the cluster answers; {@code why} says what the service is starting to do. */
     public void awaitCluster(String why) {
@@ -90,9 +114,10 @@ public final class ClusterWait {
     public <T> T await(String what, Supplier<T> step) {
         long deadline = System.nanoTime() + timeout.toNanos();
         try {
-            return Outages.retry(log, service + " could not yet " + what, step, () -> System.nanoTime() >= deadline);
+            return Outages.retry(log, service + " could not yet " + what, step,
+                    () -> stopping.getAsBoolean() || System.nanoTime() >= deadline);
         } catch (RuntimeException e) {
-            if (!Outages.isTransient(e)) throw e;
+            if (!Outages.isTransient(e) || stopping.getAsBoolean()) throw e;
             throw unavailable(what, e);
         }
     }
