@@ -1,5 +1,6 @@
 package org.rltf.streams;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -71,7 +72,8 @@ public final class OnlineBuffer implements AutoCloseable {
 
     /**
      * Starts the buffer of {@code run}. {@code streamsConfig} needs bootstrap.servers and schema.registry.url, and
-     * usually state.dir; application.id defaults to {@code rltf-<run>-buffer}. Set here unless the caller set them:
+     * usually state.dir (RocksDB's native library is then loaded from {@code <state.dir>/native}: RocksDbLibrary);
+     * application.id defaults to {@code rltf-<run>-buffer}. Set here unless the caller set them:
      * processing.guarantee=exactly_once_v2. Always set: the dead-letter handlers for deserialization and
      * processing errors.
      */
@@ -98,6 +100,9 @@ public final class OnlineBuffer implements AutoCloseable {
         String publisherId = props.get(StreamsConfig.APPLICATION_ID_CONFIG) + "/" + UUID.randomUUID();
         props.put(DeadLetterHandler.RUN_CONFIG, run);
         props.put(DeadLetterHandler.PUBLISHER_CONFIG, publisherId);
+
+        Object stateDir = props.get(StreamsConfig.STATE_DIR_CONFIG);
+        if (stateDir != null) RocksDbLibrary.loadFrom(Path.of(stateDir.toString()).resolve("native"));
 
         DeadLetterPublisher deadLetters = new DeadLetterPublisher(run,
                 "streams/" + props.get(StreamsConfig.APPLICATION_ID_CONFIG), props);
