@@ -32,6 +32,7 @@ import picocli.CommandLine.Command;
                 GradeCommand.class,
                 RegistryCommand.class,
                 ImportCommand.class,
+                ChaosCommand.class,
         })
 public final class Rltf implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
