@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -48,7 +49,7 @@ final class Audit implements AutoCloseable {
     private final Map<String, Object> cluster;
     private final Topics topics;
     private final Map<Class<?>, AvroDeserializer<?>> deserializers = new HashMap<>();
-    private final Map<byte[], Feedback> decodedFeedback = new java.util.IdentityHashMap<>();
+    private final Map<byte[], Feedback> decodedFeedback = new IdentityHashMap<>();
 
     Audit(Map<String, Object> cluster, Topics topics) {
         this.cluster = cluster;

@@ -57,6 +57,7 @@ public record ChaosPlan(Path dir, double seconds, long seed, int graders, int ch
             faults.add(new Fault(k.how(), k.target(), t, k.down()));
             t += k.down() + gap * (0.5 + r.nextDouble());
         }
-        return new ChaosPlan(dir, total, seed, 2, 3, faults);
+        // Ten steps a period: a checkpoint (1.8 MB with the optimizer state) every few seconds fills the disk otherwise.
+        return new ChaosPlan(dir, total, seed, 2, 10, faults);
     }
 }

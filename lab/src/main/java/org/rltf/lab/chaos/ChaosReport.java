@@ -2,6 +2,7 @@ package org.rltf.lab.chaos;
 
 import java.io.PrintStream;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -142,7 +143,7 @@ public final class ChaosReport {
                 + "committed output");
         List<String> services = new ArrayList<>();
         for (Recovery r : recoveries) for (String s : r.seconds().keySet()) if (!services.contains(s)) services.add(s);
-        services.sort(java.util.Comparator.comparingInt(ChaosReport::column).thenComparing(s -> s));
+        services.sort(Comparator.comparingInt(ChaosReport::column).thenComparing(s -> s));
         StringBuilder head = new StringBuilder(String.format("      %-34s", "fault"));
         for (String s : services) head.append(String.format("%10s", s));
         out.println(head);
@@ -157,7 +158,8 @@ public final class ChaosReport {
         out.println("  exited without being told " + (unexpectedExits.isEmpty() ? "none" : unexpectedExits));
         out.println("  leftover temp files       " + (leftovers.isEmpty() ? "none" : leftovers.size() + ": "
                 + (leftovers.size() > 8 ? leftovers.subList(0, 8) + "..." : leftovers)));
-        out.println("      in the processes' java.io.tmpdir; the buffer's state: " + bufferState);
+        out.println("      in the processes' java.io.tmpdir (rltf-grader-worker-<digest>/ is the grader's worker script, "
+                + "shared by every start); the buffer's state: " + bufferState);
         List<String> failures = failures();
         out.println(failures.isEmpty() ? "OK: nothing lost, nothing duplicated, every checkpoint verified, every "
                 + "service recovered without a manual restart" : "FAILED:");

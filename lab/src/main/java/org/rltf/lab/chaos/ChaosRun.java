@@ -2,7 +2,6 @@ package org.rltf.lab.chaos;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -20,6 +19,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -34,6 +34,9 @@ import org.rltf.data.Datasets;
 import org.rltf.events.Feedback;
 import org.rltf.events.Outcome;
 import org.rltf.events.Problem;
+import org.rltf.events.TestKind;
+import org.rltf.events.TestSuite;
+import org.rltf.generator.GeneratorConfig;
 import org.rltf.generator.GeneratorService;
 import org.rltf.generator.SampleIds;
 import org.rltf.grader.service.GraderService;
@@ -150,7 +153,7 @@ public final class ChaosRun {
                 args(configs.generator()), logs, tmp);
         Child learner = child(ChaosPlan.LEARNER, LearnerService.class.getName(), jvm("-Xmx1g", model),
                 args(configs.rltfLearner(init)), logs, tmp);
-        String generatorId = String.valueOf(configs.generator().get(org.rltf.generator.GeneratorConfig.GENERATOR_ID_CONFIG));
+        String generatorId = String.valueOf(configs.generator().get(GeneratorConfig.GENERATOR_ID_CONFIG));
 
         try (Tail tail = new Tail(cluster, topics, start); Audit audit = new Audit(cluster, topics)) {
             for (Child g : graders) g.start();
@@ -190,7 +193,7 @@ public final class ChaosRun {
                         + " s later" : ""));
                 List<String> affected = affected(f, graders);
                 boolean back = waitFor(() -> firstOutputs(affected, repaired, tail, topics, audit, generatorId).values()
-                        .stream().allMatch(java.util.Objects::nonNull), RECOVERY);
+                        .stream().allMatch(Objects::nonNull), RECOVERY);
                 say(back ? String.join(", ", affected) + " producing again after " + String.format("%.0f", now() - repaired)
                         + " s" : "not all of " + affected + " produce again within " + RECOVERY.toSeconds() + " s");
             }
@@ -270,8 +273,8 @@ public final class ChaosRun {
             p.send(new ProducerRecord<>(topics.feedback(), null, epoch, bytes("chaos-tombstone"), (byte[]) null)).get();
             injected.put("chaos-tombstone", "streams");
             Problem wrong = Problem.newBuilder().setRun(topics.run()).setId("chaos").setDataset("chaos").setSplit("none")
-                    .setPrompt("a Problem where a Feedback belongs").setTests(org.rltf.events.TestSuite.newBuilder()
-                            .setKind(org.rltf.events.TestKind.ASSERT).setAsserts(List.of("assert True")).build()).build();
+                    .setPrompt("a Problem where a Feedback belongs").setTests(TestSuite.newBuilder()
+                            .setKind(TestKind.ASSERT).setAsserts(List.of("assert True")).build()).build();
             p.send(new ProducerRecord<>(topics.feedback(), null, epoch, bytes("chaos-mismatch"),
                     problems.serialize(topics.problems(), wrong))).get();
             injected.put("chaos-mismatch", "streams");

@@ -9,6 +9,7 @@ import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.utils.Utils;
 import org.rltf.kernel.ClientConfigs;
@@ -56,7 +57,7 @@ final class Tail implements AutoCloseable {
                         seen.add(new Seen(at, r.topic(), key, r.topic().equals(topics.feedback()) ? r.value() : null));
                     }
                 }
-            } catch (org.apache.kafka.common.errors.WakeupException e) {
+            } catch (WakeupException e) {
                 return;
             } catch (RuntimeException e) {
                 // An outage: the consumer reconnects on the next poll.
