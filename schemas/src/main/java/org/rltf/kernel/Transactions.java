@@ -54,12 +54,6 @@ public final class Transactions {
         Outages.retry(log, "commit of " + what, () -> attempt(producer, records, giveUp), giveUp);
     }
 
-    /** {@link #commit(Producer, Supplier, Logger, String, BooleanSupplier)} of a fixed list of records. */
-    public static void commit(Producer<byte[], byte[]> producer, List<ProducerRecord<byte[], byte[]>> records,
-                              Logger log, String what, BooleanSupplier giveUp) {
-        commit(producer, () -> records, log, what, giveUp);
-    }
-
     private static void attempt(Producer<byte[], byte[]> producer, Supplier<List<ProducerRecord<byte[], byte[]>>> records,
                                 BooleanSupplier giveUp) {
         List<ProducerRecord<byte[], byte[]>> batch = records.get(); // before the transaction: it may need the registry

@@ -194,8 +194,9 @@ public final class ChaosRun {
                 List<String> affected = affected(f, graders);
                 boolean back = waitFor(() -> firstOutputs(affected, repaired, tail, topics, audit, generatorId).values()
                         .stream().allMatch(Objects::nonNull), RECOVERY);
-                say(back ? String.join(", ", affected) + " producing again after " + String.format("%.0f", now() - repaired)
-                        + " s" : "not all of " + affected + " produce again within " + RECOVERY.toSeconds() + " s");
+                say(back ? String.join(", ", affected) + " producing again after "
+                        + String.format("%.0f", now() - repaired) + " s"
+                        : "not all of " + affected + " produce again within " + RECOVERY.toSeconds() + " s");
             }
             waitUntil(Math.max(clock + plan.seconds(), now() + 15), tail, topics);
 
@@ -212,7 +213,8 @@ public final class ChaosRun {
             for (Child g : graders) g.term(60);
 
             say("auditing every topic with read_committed");
-            ChaosReport.Counts counts = audit.count(2 * (2 + 1), injected);
+            ChaosReport.Counts counts = audit.count(settings.batchProblems() * (settings.samplesPerProblem() + 1),
+                    injected);
             List<ChaosReport.Recovery> recoveries = recoveries(faults, tail, topics, audit, generatorId, graders);
             Map<String, Integer> exits = new LinkedHashMap<>();
             for (Child c : children.values()) if (c.unexpectedExit() != null) exits.put(c.name(), c.unexpectedExit());
