@@ -3,6 +3,7 @@
 #   bubblewrap  the sandbox: pid/net/ipc/uts namespaces, a read-only minimal root, a private tmpfs
 #   python3     the interpreter programs run in, if the machine has none on PATH (the grader resolves
 #               grader.python, default python3, to its real executable and exposes its installation)
+#   fonts       the lab's plots (XChart draws text through the JDK's font stack, which needs fontconfig and a font)
 # The grader refuses to start (SandboxUnavailableException naming what is missing) rather than run
 # programs unsandboxed; it also needs to run as root, to give every worker's programs a uid of their own.
 set -euo pipefail
@@ -10,6 +11,8 @@ set -euo pipefail
 need=()
 command -v bwrap >/dev/null 2>&1 || need+=(bubblewrap)
 command -v python3 >/dev/null 2>&1 || need+=(python3)
+command -v fc-list >/dev/null 2>&1 || need+=(fontconfig)
+[ -n "$(fc-list 2>/dev/null | head -n 1)" ] || need+=(fonts-dejavu-core)
 if [ ${#need[@]} -gt 0 ]; then
   if ! command -v apt-get >/dev/null 2>&1; then
     echo "install-deps: missing ${need[*]} and no apt-get to install them" >&2

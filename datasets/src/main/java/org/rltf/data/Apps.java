@@ -37,6 +37,11 @@ final class Apps {
 
     /** One {@code NNNN} folder per problem; split from the folder's name (train or test), else train. */
     static List<Problem> loadDirectory(Path dir) {
+        return loadDirectory(dir, dir.toString());
+    }
+
+    /** As {@link #loadDirectory(Path)}; {@code location} is the folder as the user named it, for messages. */
+    static List<Problem> loadDirectory(Path dir, String location) {
         if (!Files.isDirectory(dir)) {
             throw new DatasetException("APPS folder not found: " + dir.toAbsolutePath().normalize());
         }
@@ -52,9 +57,11 @@ final class Apps {
             throw new DatasetException("cannot list " + dir + ": " + e.getMessage(), e);
         }
         if (folders.isEmpty()) {
-            throw new DatasetException("no APPS problem folders (NNNN/question.txt) in " + dir.toAbsolutePath().normalize());
+            throw new DatasetException("no APPS problem folders (NNNN/question.txt) in " + dir.toAbsolutePath().normalize()
+                    + jsonLinesHint(dir, location));
         }
         List<Problem> problems = new ArrayList<>();
+        List<String> skipped = new ArrayList<>();
         for (Path folder : folders) {
             String number = folder.getFileName().toString();
             String question = DatasetFiles.readText(folder.resolve("question.txt"), "APPS question");
@@ -73,36 +80,84 @@ final class Apps {
             Problem problem = build(number, split, question, starter, io, solutions, difficulty, folder);
             if (problem != null) {
                 problems.add(problem);
+            } else {
+                skipped.add(id(number, split));
             }
         }
+        warnSkipped(skipped, dir);
         return problems;
+    }
+
+    /** "; it holds X.jsonl: load it with apps-jsonl:DIR/X.jsonl", for a folder of JSON-lines files. */
+    private static String jsonLinesHint(Path dir, String location) {
+        try (Stream<Path> children = Files.list(dir)) {
+            List<String> files = children.map(p -> p.getFileName().toString())
+                    .filter(n -> n.endsWith(".jsonl") || n.endsWith(".jsonl.gz")).sorted().toList();
+            if (files.isEmpty()) return "";
+            String spec = location.endsWith("/") ? location.substring(0, location.length() - 1) : location;
+            return "; it holds " + String.join(", ", files) + ": load " + (files.size() == 1 ? "it" : "one") + " with apps-jsonl:"
+                    + spec + "/" + files.get(0);
+        } catch (IOException e) {
+            return "";
+        }
     }
 
     /**
      * APPS as JSON lines ({@code problem_id}, {@code question}, {@code starter_code}, {@code input_output}
      * as a JSON string, optional {@code solutions} and {@code difficulty}). The split is train when the
      * file's name says so, else test (the published JSON-lines files are the test problems).
+     *
+     * <p>Rows with {@code example_input_output} and no {@code question} are APPS's example tests (CodeRL's
+     * example_input_output.json of each test problem, packed as {@code apps/test_example_tests/*.jsonl}): the
+     * public examples of a problem's statement, without the statement. They load as tests only, under the test
+     * problem's own id and with an empty prompt, for test-time feedback: grading a test problem's samples against
+     * its examples, as CodeRL's critic sampling does. Their ids are the test problems', so they are not for a run
+     * that also holds the test problems themselves. The file names no function, so every example is a
+     * standard-input test.
      */
     static List<Problem> loadJsonl(Path file) {
         String split = file.getFileName().toString().toLowerCase(Locale.ROOT).contains("train") ? "train" : "test";
         List<Problem> problems = new ArrayList<>();
+        List<String> skipped = new ArrayList<>();
         for (JsonNode row : DatasetFiles.readJsonLines(file, "APPS JSON-lines file")) {
             JsonNode idNode = row.get("problem_id");
             if (idNode == null || idNode.isNull()) {
                 throw new DatasetException(file + ": APPS record without problem_id");
             }
             String number = idNode.canConvertToInt() ? String.format("%04d", idNode.asInt()) : idNode.asText();
-            String starter = row.path("starter_code").asText("");
-            JsonNode io = parseEmbedded(row.get("input_output"), file, number);
-            JsonNode solutionsNode = parseEmbedded(row.get("solutions"), file, number);
-            List<String> solutions = solutionsNode == null ? List.of() : textArray(solutionsNode, file);
-            Problem problem = build(number, split, DatasetFiles.text(row, "question", file),
-                    starter.isEmpty() ? null : starter, io, solutions, row.path("difficulty").asText(""), file);
+            boolean examplesOnly = !row.has("question") && row.has("example_input_output");
+            String rowSplit = examplesOnly && row.hasNonNull("split") ? row.get("split").asText() : split;
+            Problem problem;
+            if (examplesOnly) {
+                JsonNode io = parseEmbedded(row.get("example_input_output"), file, number);
+                problem = build(number, rowSplit, null, null, io, List.of(), "", file);
+            } else {
+                String starter = row.path("starter_code").asText("");
+                JsonNode io = parseEmbedded(row.get("input_output"), file, number);
+                JsonNode solutionsNode = parseEmbedded(row.get("solutions"), file, number);
+                List<String> solutions = solutionsNode == null ? List.of() : textArray(solutionsNode, file);
+                problem = build(number, rowSplit, DatasetFiles.text(row, "question", file),
+                        starter.isEmpty() ? null : starter, io, solutions, row.path("difficulty").asText(""), file);
+            }
             if (problem != null) {
                 problems.add(problem);
+            } else {
+                skipped.add(id(number, rowSplit));
             }
         }
+        warnSkipped(skipped, file);
         return problems;
+    }
+
+    private static String id(String number, String split) {
+        return split.equals("test") ? DATASET + "/test/" + number : DATASET + "/" + number;
+    }
+
+    private static void warnSkipped(List<String> skipped, Path source) {
+        if (skipped.isEmpty()) return;
+        log.warn("Skipping {} APPS problem(s) of {} without tests: {}", skipped.size(), source,
+                skipped.size() <= 10 ? String.join(", ", skipped)
+                        : String.join(", ", skipped.subList(0, 10)) + ", ... (" + (skipped.size() - 10) + " more)");
     }
 
     /** CodeRL's generate_prompt: the call-based/standard-input hint follows its rules exactly. */
@@ -117,12 +172,12 @@ final class Apps {
         return prompt.toString();
     }
 
+    /** A problem, or null when it has no tests (it could not be graded). {@code question} null: examples only. */
     private static Problem build(String number, String split, String question, String starter, JsonNode io,
                                  List<String> solutions, String difficulty, Path source) {
-        String id = split.equals("test") ? DATASET + "/test/" + number : DATASET + "/" + number;
+        String id = id(number, split);
         TestSuite tests = tests(io, source);
         if (tests == null) {
-            log.warn("Skipping {} ({}): it has no tests", id, source);
             return null;
         }
         List<ReferenceSolution> references = new ArrayList<>(solutions.size());
@@ -135,11 +190,11 @@ final class Apps {
                 .setDataset(DATASET)
                 .setSplit(split)
                 .setDifficulty(difficulty)
-                .setPrompt(prompt(question, starter, io))
+                .setPrompt(question == null ? "" : prompt(question, starter, io))
                 .setCodePrefix("")
                 .setTests(tests)
                 .setReferenceSolutions(references)
-                .setTimeLimitMs(Datasets.DEFAULT_TIME_LIMIT_MS)
+                .setTimeLimitMs(Datasets.NO_TIME_LIMIT)
                 .build();
     }
 

@@ -11,9 +11,11 @@ import org.rltf.events.TestKind;
 import org.rltf.events.TestSuite;
 
 /**
- * HumanEval (openai/human-eval's HumanEval.jsonl.gz). The model continues the prompt (signature and
- * docstring), so the prompt is also the code prefix; the test module defines {@code check(candidate)},
- * run once as a single assert block, as human-eval's own harness does.
+ * HumanEval (openai/human-eval's HumanEval.jsonl.gz), and HumanEval+ in its original format (EvalPlus's
+ * HumanEvalPlus-OriginFmt.jsonl.gz: the same fields, with every base and plus input and its expected output baked
+ * into the test module). The model continues the prompt (signature and docstring), so the prompt is also the code
+ * prefix; the test module defines {@code check(candidate)}, run once as a single assert block, as human-eval's own
+ * harness does (for HumanEval+ that one test runs all of the problem's inputs).
  */
 final class HumanEval {
 
@@ -23,16 +25,21 @@ final class HumanEval {
     }
 
     static List<Problem> load(Path file) {
+        return load(file, DATASET, "HumanEval file", Datasets.NO_TIME_LIMIT);
+    }
+
+    /** {@code file} in HumanEval's format, as problems of {@code dataset} with the given time limit. */
+    static List<Problem> load(Path file, String dataset, String what, int timeLimitMs) {
         List<Problem> problems = new ArrayList<>();
-        for (JsonNode row : DatasetFiles.readJsonLines(file, "HumanEval file")) {
+        for (JsonNode row : DatasetFiles.readJsonLines(file, what)) {
             String taskId = DatasetFiles.text(row, "task_id", file);
             String prompt = DatasetFiles.text(row, "prompt", file);
             String entryPoint = DatasetFiles.text(row, "entry_point", file);
-            String id = DATASET + "/" + taskId;
+            String id = dataset + "/" + taskId;
             problems.add(Problem.newBuilder()
                     .setRun("")
                     .setId(id)
-                    .setDataset(DATASET)
+                    .setDataset(dataset)
                     .setSplit("test")
                     .setDifficulty("")
                     .setPrompt(prompt)
@@ -48,7 +55,7 @@ final class HumanEval {
                             .build())
                     .setReferenceSolutions(List.of(new ReferenceSolution(id + "#0",
                             DatasetFiles.text(row, "canonical_solution", file))))
-                    .setTimeLimitMs(Datasets.DEFAULT_TIME_LIMIT_MS)
+                    .setTimeLimitMs(timeLimitMs)
                     .build());
         }
         return problems;

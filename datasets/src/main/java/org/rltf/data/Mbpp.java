@@ -51,7 +51,7 @@ final class Mbpp {
                             .build())
                     .setReferenceSolutions(List.of(new ReferenceSolution(id + "#0",
                             DatasetFiles.lf(DatasetFiles.text(row, "code", file)))))
-                    .setTimeLimitMs(Datasets.DEFAULT_TIME_LIMIT_MS)
+                    .setTimeLimitMs(Datasets.NO_TIME_LIMIT)
                     .build());
         }
         return problems;

@@ -31,7 +31,7 @@ class DatasetsTest {
         assertThat(first.getDataset()).isEqualTo("humaneval");
         assertThat(first.getSplit()).isEqualTo("test");
         assertThat(first.getRun()).isEmpty();
-        assertThat(first.getTimeLimitMs()).isEqualTo(4000);
+        assertThat(first.getTimeLimitMs()).as("HumanEval sets no limit: the grader's applies").isEqualTo(Datasets.NO_TIME_LIMIT);
         assertThat(first.getPrompt()).startsWith("from typing import List").contains("def has_close_elements(");
         assertThat(first.getCodePrefix()).isEqualTo(first.getPrompt());
         assertThat(first.getTests().getKind()).isEqualTo(TestKind.ASSERT);
@@ -65,6 +65,55 @@ class DatasetsTest {
         // task 1 is a prompt example and uses module-level constants in its reference code
         assertThat(byId(problems).get("mbpp/1").getSplit()).isEqualTo("prompt");
         assertThat(byId(problems).get("mbpp/974").getSplit()).isEqualTo("train");
+    }
+
+    @Test
+    void humanEvalPlus() {
+        List<Problem> problems = Datasets.load("humanevalplus");
+        assertThat(problems).hasSize(164);
+        assertThat(problems).extracting(Problem::getId).doesNotHaveDuplicates();
+        Problem first = problems.get(0);
+        assertThat(first.getId()).isEqualTo("humanevalplus/HumanEval/0");
+        assertThat(first.getDataset()).isEqualTo(Datasets.HUMANEVAL_PLUS);
+        assertThat(first.getSplit()).isEqualTo("test");
+        assertThat(first.getTimeLimitMs()).as("EvalPlus's minimum; the grader times the reference")
+                .isEqualTo(Datasets.EVALPLUS_MIN_TIME_LIMIT_MS);
+        assertThat(first.getCodePrefix()).isEqualTo(first.getPrompt()).contains("def has_close_elements(");
+        assertThat(first.getTests().getKind()).isEqualTo(TestKind.ASSERT);
+        assertThat(first.getTests().getAsserts()).containsExactly("check(has_close_elements)");
+        // The plus inputs and their results are baked into check().
+        assertThat(first.getTests().getSetupCode()).contains("def check(candidate):").contains("inputs = [")
+                .contains("results = [").hasSizeGreaterThan(10_000);
+        assertThat(first.getReferenceSolutions()).hasSize(1);
+        assertThat(first.getReferenceSolutions().get(0).getCode()).contains("sorted_numbers = sorted(numbers)");
+        assertThat(problems.get(163).getId()).isEqualTo("humanevalplus/HumanEval/163");
+        assertThat(Datasets.load("humanevalplus")).as("deterministic").isEqualTo(problems);
+    }
+
+    @Test
+    void mbppPlus() {
+        List<Problem> problems = Datasets.load("mbppplus");
+        assertThat(problems).hasSize(378).allMatch(p -> p.getSplit().equals("test"))
+                .allMatch(p -> p.getTimeLimitMs() == Datasets.EVALPLUS_MIN_TIME_LIMIT_MS);
+        assertThat(problems).extracting(Problem::getId).doesNotHaveDuplicates();
+        assertThat(problems.get(0).getId()).isEqualTo("mbppplus/2");
+        assertThat(problems.get(377).getId()).isEqualTo("mbppplus/809");
+        Problem p = problems.get(0);
+        assertThat(p.getDataset()).isEqualTo(Datasets.MBPP_PLUS);
+        assertThat(p.getCodePrefix()).isEmpty();
+        assertThat(p.getPrompt()).startsWith("You are an expert Python programmer, and here is your task: Write a function "
+                + "to find the shared elements from the given two lists. Your code should pass these tests:\n\n"
+                + "assert set(similar_elements((3, 4, 5, 6),(5, 7, 4, 10))) == set((4, 5))\n");
+        assertThat(p.getTests().getKind()).isEqualTo(TestKind.ASSERT);
+        assertThat(p.getTests().getAsserts()).hasSize(1).first().asString().contains("inputs = [")
+                .contains("for i, (inp, exp) in enumerate(zip(inputs, results)):")
+                .contains("assertion(similar_elements(*inp), exp, 0)");
+        assertThat(p.getTests().getSetupCode()).isEmpty();
+        assertThat(p.getReferenceSolutions().get(0).getCode()).contains("def similar_elements(test_tup1, test_tup2):");
+        // The few problems with test_imports run them before the test.
+        assertThat(problems).filteredOn(q -> !q.getTests().getSetupCode().isEmpty()).hasSize(10)
+                .allMatch(q -> q.getTests().getSetupCode().equals("import math\n"));
+        assertThat(Datasets.load("mbppplus@test")).as("deterministic, all test").isEqualTo(problems);
     }
 
     @Test
@@ -115,6 +164,29 @@ class DatasetsTest {
         assertThat(first.getTests().getInputs()).isNotEmpty().first().isEqualTo("10\n");
         assertThat(first.getReferenceSolutions()).isEmpty();
         assertThat(first.getPrompt()).startsWith("\nQUESTION:\nValera considers").endsWith("\nUse Standard Input format\nANSWER:\n");
+    }
+
+    @Test
+    void appsExampleTestsLoadAsTestsOnly() {
+        // The public examples of the 5000 APPS test problems (CodeRL's example_input_output), for test-time feedback.
+        List<Problem> problems = Datasets.load("apps-jsonl:apps/test_example_tests/apps_test_example_tests.jsonl");
+        assertThat(problems).as("63 problems have no examples").hasSize(4937);
+        assertThat(problems).extracting(Problem::getId).doesNotHaveDuplicates();
+        Problem first = problems.get(0);
+        assertThat(first.getId()).as("the test problem's own id").isEqualTo("apps/test/0000");
+        assertThat(first.getSplit()).isEqualTo("test");
+        assertThat(first.getPrompt()).isEmpty();
+        assertThat(first.getReferenceSolutions()).isEmpty();
+        assertThat(first.getTests().getKind()).isEqualTo(TestKind.STDIO);
+        assertThat(first.getTests().getInputs()).containsExactly("|[a:b:|]\n", "|]:[|:]\n");
+        assertThat(first.getTests().getOutputs()).containsExactly("4\n", "-1");
+        assertThat(Datasets.load("apps-jsonl:apps/test_example_tests/apps_test_example_tests.jsonl"))
+                .as("deterministic").isEqualTo(problems);
+
+        // The folder is not APPS's folder layout: the message says what to load instead.
+        assertThatThrownBy(() -> Datasets.load("apps:apps/test_example_tests"))
+                .isInstanceOf(DatasetException.class)
+                .hasMessageContaining("apps-jsonl:apps/test_example_tests/apps_test_example_tests.jsonl");
     }
 
     @Test

@@ -23,7 +23,11 @@ public record EvalReport(String dataset, String split, EvalSettings settings, Li
 
     /** One graded program: the {@code index}-th sample of a problem, or its greedy program ({@code index} -1). */
     public record ProgramResult(String problemId, String difficulty, int index, String completion, Outcome outcome,
-                                int passed, int total, String errorClass, Integer errorLine) {
+                                int passed, int total, String errorClass, Integer errorLine, Map<String, String> tags) {
+        public ProgramResult {
+            tags = tags == null ? Map.of() : Map.copyOf(tags);
+        }
+
         public boolean greedy() { return index < 0; }
 
         public boolean pass() { return outcome == Outcome.PASS; }
@@ -51,6 +55,28 @@ public record EvalReport(String dataset, String split, EvalSettings settings, Li
             }
             out.put(e.getKey(), byK);
         }
+        return out;
+    }
+
+    /** pass@k per value of problem tag {@code tag} (e.g. the curriculum's region), in value order. */
+    public Map<String, Double> passAtKByTag(String tag, int k) {
+        Map<String, int[]> byProblem = new LinkedHashMap<>();
+        Map<String, String> value = new LinkedHashMap<>();
+        for (ProgramResult p : programs) {
+            if (p.greedy() || !p.tags().containsKey(tag)) continue;
+            int[] nc = byProblem.computeIfAbsent(p.problemId(), id -> new int[2]);
+            nc[0]++;
+            if (p.pass()) nc[1]++;
+            value.put(p.problemId(), p.tags().get(tag));
+        }
+        Map<String, double[]> sums = new TreeMap<>();
+        byProblem.forEach((id, nc) -> {
+            double[] acc = sums.computeIfAbsent(value.get(id), v -> new double[2]);
+            acc[0] += org.rltf.evaluator.PassAtK.estimate(nc[0], nc[1], Math.min(k, nc[0]));
+            acc[1]++;
+        });
+        Map<String, Double> out = new LinkedHashMap<>();
+        sums.forEach((v, acc) -> out.put(v, acc[0] / acc[1]));
         return out;
     }
 

@@ -106,7 +106,7 @@ public final class Evaluator {
 
     private static EvalReport.ProgramResult result(Row row, Completion c, Feedback f) {
         return new EvalReport.ProgramResult(row.problem().getId(), row.problem().getDifficulty(), row.index(), c.text(),
-                f.getOutcome(), f.getPassed(), f.getTotal(), f.getErrorClass(), f.getErrorLine());
+                f.getOutcome(), f.getPassed(), f.getTotal(), f.getErrorClass(), f.getErrorLine(), row.problem().getTags());
     }
 
     static int[] lastTokens(int[] ids, int keep) {

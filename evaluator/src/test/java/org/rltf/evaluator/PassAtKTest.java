@@ -48,6 +48,7 @@ class PassAtKTest {
         assertThat(report.passAtK().get("1").get(1)).isCloseTo(0.5, within(1e-12));
         assertThat(report.passAtK().get("2").get(2)).isZero();
         assertThat(report.greedyPassAt1()).isEqualTo(0.5);
+        assertThat(report.passAtKByTag("region", 1)).containsEntry("A", 0.5).containsEntry("B", 0.0);
         assertThat(report.outcomeShares()).containsEntry(Outcome.PASS, 0.25).containsEntry(Outcome.SYNTAX_ERROR, 0.25)
                 .containsEntry(Outcome.FAILURE, 0.25).containsEntry(Outcome.RUNTIME_ERROR, 0.25);
         assertThat(report.errorClassShares()).containsEntry("IndexError", 0.25).containsEntry("SyntaxError", 0.25);
@@ -60,6 +61,7 @@ class PassAtKTest {
     }
 
     private static EvalReport.ProgramResult r(String id, String difficulty, int index, Outcome o, String errorClass) {
-        return new EvalReport.ProgramResult(id, difficulty, index, "", o, o == Outcome.PASS ? 3 : 0, 3, errorClass, null);
+        return new EvalReport.ProgramResult(id, difficulty, index, "", o, o == Outcome.PASS ? 3 : 0, 3, errorClass, null,
+                java.util.Map.of("region", difficulty.equals("1") ? "A" : "B"));
     }
 }

@@ -80,6 +80,12 @@ public final class GeneratorConfig extends AbstractConfig {
             + "(one batch) and then k programs of each (one batch of generator.batch.problems * k prompts), and "
             + "publishes them. Weights switch only between rounds.";
 
+    public static final String TESTS_ONLY_WEIGHT_CONFIG = "generator.tests.only.weight";
+    private static final String TESTS_ONLY_WEIGHT_DOC = "How many times a problem without reference solutions comes "
+            + "in the round-robin order for each time a problem with one comes. Only RL learns from the former (the "
+            + "supervised term covers the latter), so weighting them spends the sampling budget where it is the only "
+            + "signal; every training problem is still sampled. 1: all alike.";
+
     public static final String PROBLEMS_SPLIT_CONFIG = "generator.problems.split";
     private static final String PROBLEMS_SPLIT_DOC = "The split of the problems topic the generator samples for "
             + "(comma-separated list).";
@@ -162,6 +168,7 @@ public final class GeneratorConfig extends AbstractConfig {
             .define(SEED_CONFIG, Type.LONG, 42L, Importance.MEDIUM, SEED_DOC)
             .define(BATCH_PROBLEMS_CONFIG, Type.INT, 4, Range.between(1, 10_000), Importance.MEDIUM,
                     BATCH_PROBLEMS_DOC)
+            .define(TESTS_ONLY_WEIGHT_CONFIG, Type.INT, 1, Range.between(1, 100), Importance.MEDIUM, TESTS_ONLY_WEIGHT_DOC)
             .define(PROBLEMS_SPLIT_CONFIG, Type.LIST, "train", NON_EMPTY_LIST, Importance.MEDIUM, PROBLEMS_SPLIT_DOC)
             .define(EVENT_TIME_TICK_MS_CONFIG, Type.LONG, 1L, Range.between(1, 60_000), Importance.LOW,
                     EVENT_TIME_TICK_MS_DOC)
@@ -233,6 +240,7 @@ public final class GeneratorConfig extends AbstractConfig {
     public List<String> stopStrings() { return getList(STOP_STRINGS_CONFIG); }
     public long seed() { return getLong(SEED_CONFIG); }
     public int batchProblems() { return getInt(BATCH_PROBLEMS_CONFIG); }
+    public int testsOnlyWeight() { return getInt(TESTS_ONLY_WEIGHT_CONFIG); }
     public List<String> problemsSplits() { return getList(PROBLEMS_SPLIT_CONFIG); }
     public long eventTimeTickMs() { return getLong(EVENT_TIME_TICK_MS_CONFIG); }
     public double rateLimitSamplesPerStep() { return getDouble(RATE_LIMIT_SAMPLES_PER_STEP_CONFIG); }

@@ -102,6 +102,7 @@ public final class GeneratorService implements Service {
 
     private long round;
     private long cursor;
+    private int consumed; // cycle positions the last chunk took
     private boolean deadLettersPending;
     private boolean waitingLogged;
     private long lastProgressNanos = System.nanoTime();
@@ -356,13 +357,26 @@ public final class GeneratorService implements Service {
 
     // ---- generation ----------------------------------------------------------------------------------------------
 
-    /** The next batch.problems problems in id order, round robin (fewer only when the run has fewer problems). */
+    /**
+     * The next batch.problems distinct problems of a round-robin cycle (fewer only when the run has fewer problems):
+     * every problem in id order, then the problems without references another generator.tests.only.weight - 1 times.
+     */
     private List<Problem> nextChunk() {
         List<Problem> all = problems.list();
+        List<Problem> cycle = new ArrayList<>(all);
+        if (config.testsOnlyWeight() > 1) {
+            List<Problem> testsOnly = all.stream().filter(p -> p.getReferenceSolutions().isEmpty()).toList();
+            for (int i = 1; i < config.testsOnlyWeight(); i++) cycle.addAll(testsOnly);
+        }
         int size = Math.min(config.batchProblems(), all.size());
-        List<Problem> chunk = new ArrayList<>(size);
-        for (int i = 0; i < size; i++) chunk.add(all.get((int) ((cursor + i) % all.size())));
-        return chunk;
+        java.util.LinkedHashMap<String, Problem> chunk = new java.util.LinkedHashMap<>();
+        consumed = 0;
+        while (chunk.size() < size && consumed < cycle.size()) {
+            Problem p = cycle.get((int) ((cursor + consumed) % cycle.size()));
+            chunk.putIfAbsent(p.getId(), p); // a sample id names its problem once per round
+            consumed++;
+        }
+        return new ArrayList<>(chunk.values());
     }
 
     /** Samples a round and commits it in one transaction, through outages; a stop requested meanwhile aborts it. */
@@ -381,7 +395,7 @@ public final class GeneratorService implements Service {
                 log.info("Generator {} stops mid-round: {} aborted, none of it published", serviceName, what);
             throw e;
         }
-        cursor += chunk.size();
+        cursor += consumed;
         publishedVersion = version;
         round++;
         roundsDone++;

@@ -82,7 +82,8 @@ final class FeedbackAssembler {
 
     private Feedback.Builder withError(Feedback.Builder feedback, Taxonomy.Stage stage, ProgramText program,
                                        String errorClass, String message, Integer line) {
-        ErrorCategory category = taxonomy.classify(stage, errorClass, message, line, program.lastNonBlankLine());
+        ErrorCategory category = taxonomy.classify(stage, errorClass, message, line, program.lastNonBlankLine(),
+                program.openAtEnd() != ProgramText.OpenAtEnd.NOTHING);
         int[] span = line == null ? null : program.completionSpan(line);
         if (category == ErrorCategory.U_LINE && span == null) {
             // The line lies in the code prefix: no token of the completion to penalise.

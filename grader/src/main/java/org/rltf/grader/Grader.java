@@ -50,6 +50,7 @@ public final class Grader implements AutoCloseable {
     private final Sandbox sandbox;
     private final Spawner spawner;
     private final FeedbackAssembler assembler;
+    private final TestTimeLimits limits;
     private final List<PythonWorker> workers;
     private final BlockingQueue<PythonWorker> idle;
     private final ExecutorService executor;
@@ -61,6 +62,7 @@ public final class Grader implements AutoCloseable {
         this.sandbox = sandbox;
         this.spawner = spawner;
         this.assembler = new FeedbackAssembler(taxonomy, id);
+        this.limits = new TestTimeLimits(config);
         this.workers = List.copyOf(workers);
         this.idle = new ArrayBlockingQueue<>(workers.size(), false, workers);
         AtomicInteger n = new AtomicInteger();
@@ -119,12 +121,12 @@ public final class Grader implements AutoCloseable {
             starter.shutdownNow();
         }
         JsonNode hello = workers.get(0).hello();
-        log.info("Grader {} started {} {} worker(s): python {} ({}), uids {}..{}, test limit {} ms, program limit {} ms, "
-                        + "memory {} MiB", config.id(), workers.size(), sandbox.sandboxed() ? "sandboxed" : "UNSANDBOXED",
+        Grader grader = new Grader(config, sandbox, spawner, taxonomy, workers);
+        log.info("Grader {} started {} {} worker(s): python {} ({}), uids {}..{}, memory {} MiB; test limits: {}",
+                config.id(), workers.size(), sandbox.sandboxed() ? "sandboxed" : "UNSANDBOXED",
                 hello.path("python").asText(), sandbox.python().executable(), sandbox.uid(0),
-                sandbox.uid(workers.size() - 1), config.testTimeoutMs(), config.programTimeoutMs(),
-                config.memoryLimitBytes() >> 20);
-        return new Grader(config, sandbox, spawner, taxonomy, workers);
+                sandbox.uid(workers.size() - 1), config.memoryLimitBytes() >> 20, grader.limits.describe());
+        return grader;
     }
 
     /** This instance's id, as in {@link Feedback#getGraderId()}. */
@@ -186,8 +188,45 @@ public final class Grader implements AutoCloseable {
                     + " names no function", 0);
         }
         ProgramText program = ProgramText.of(problem.getCodePrefix(), sample.getCompletion());
-        long testTimeoutMs = problem.getTimeLimitMs() > 0 ? problem.getTimeLimitMs() : config.testTimeoutMs();
-        ObjectNode job = job(program, suite, testTimeoutMs);
+        CompletableFuture<TestTimeLimits.Timing> timing = limits.claimTiming(problem, sample.getCompletion());
+        if (timing != null) {
+            // This is the problem's reference solution, whose time its limit waits for: its grading is the timing run.
+            Feedback reference = null;
+            try {
+                reference = run(problem, sample, program, testCount, limits.timingRunMs(), started);
+            } finally {
+                limits.record(problem, timing, reference);
+            }
+            return reference;
+        }
+        long testTimeoutMs = limits.limitMs(problem, this::timeReference);
+        return run(problem, sample, program, testCount, testTimeoutMs, started);
+    }
+
+    /** Grades {@code problem}'s first reference solution at the timing run's limit. */
+    private Feedback timeReference(Problem problem) {
+        String code = problem.getReferenceSolutions().get(0).getCode();
+        Sample sample = Sample.newBuilder().setRun(problem.getRun()).setSampleId(problem.getId() + "#reference-timing")
+                .setProblemId(problem.getId()).setPolicyVersion(0).setCompletion(code).setPromptTokenIds(List.of())
+                .setTokenIds(List.of()).setTokenStarts(List.of()).setTokenEnds(List.of()).setLogProbs(List.of())
+                .setTemperature(0f).setTopP(1f).setSeed(0).setGreedy(true).setFinishReason("eos").setGeneratorId(id)
+                .build();
+        return run(problem, sample, ProgramText.of(problem.getCodePrefix(), code), Feedbacks.testCount(problem),
+                limits.timingRunMs(), System.nanoTime());
+    }
+
+    /**
+     * The limit each test of {@code problem} gets ({@link TestTimeLimits}): after its programs were graded, the
+     * limit they were graded with.
+     */
+    public long testLimitMs(Problem problem) {
+        return limits.knownLimitMs(problem);
+    }
+
+    /** Runs one program on a free worker, each test limited to {@code testTimeoutMs}. */
+    private Feedback run(Problem problem, Sample sample, ProgramText program, int testCount, long testTimeoutMs,
+                         long started) {
+        ObjectNode job = job(program, problem.getTests(), testTimeoutMs);
 
         PythonWorker worker;
         try {

@@ -1,5 +1,6 @@
 package org.rltf.grader;
 
+import java.util.List;
 import java.util.Map;
 
 import org.apache.kafka.common.config.AbstractConfig;
@@ -7,6 +8,7 @@ import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Range;
 import org.apache.kafka.common.config.ConfigDef.Type;
+import org.rltf.data.Datasets;
 
 /**
  * How the grader runs programs: interpreter, limits, parallelism, taxonomy and sandbox. Unknown keys
@@ -24,13 +26,34 @@ public final class GraderConfig extends AbstractConfig {
             + "readable inside the sandbox.";
 
     public static final String TEST_TIMEOUT_MS_CONFIG = "grader.test.timeout.ms";
-    private static final String TEST_TIMEOUT_MS_DOC = "Wall-clock limit of one test, used when the Problem sets no "
-            + "time_limit_ms (a Problem's time_limit_ms above 0 takes precedence). CPU time is limited to the "
-            + "same number of seconds, rounded up, plus one.";
+    private static final String TEST_TIMEOUT_MS_DOC = "Wall-clock limit of one test of a problem that sets no limit of "
+            + "its own (time_limit_ms 0: the HumanEval, MBPP and APPS loaders set none, since those benchmarks have "
+            + "none). A problem's own limit is used instead, scaled by grader.test.timeout.scale; either way "
+            + "grader.program.timeout.ms bounds all tests of a program together. CPU time is limited to the same number "
+            + "of seconds, rounded up, plus one. The grader logs the rule at start-up and rltf grade prints the limits used.";
+
+    public static final String TEST_TIMEOUT_SCALE_CONFIG = "grader.test.timeout.scale";
+    private static final String TEST_TIMEOUT_SCALE_DOC = "Factor on a problem's own time limit (time_limit_ms above 0, "
+            + "e.g. EvalPlus's 4 s), for a machine slower (above 1) or faster (below 1) than the one the limit was made "
+            + "for. grader.test.timeout.ms is used as it is, and a time measured by this grader "
+            + "(grader.test.timeout.reference.factor) needs no scaling.";
+
+    public static final String REFERENCE_TIMED_DATASETS_CONFIG = "grader.test.timeout.reference.datasets";
+    private static final String REFERENCE_TIMED_DATASETS_DOC = "Datasets whose problems get the time limit EvalPlus "
+            + "uses: max(the problem's limit, grader.test.timeout.reference.factor x the time its first reference "
+            + "solution takes on the same tests). This grader times each such reference once, in its sandbox, before "
+            + "the first program of that problem (grading the reference itself is its timing run); a problem without a "
+            + "reference keeps its own limit.";
+
+    public static final String REFERENCE_FACTOR_CONFIG = "grader.test.timeout.reference.factor";
+    private static final String REFERENCE_FACTOR_DOC = "EvalPlus's factor on the reference solution's time "
+            + "(--gt-time-limit-factor, 4) for the datasets in grader.test.timeout.reference.datasets; 0: time no "
+            + "reference (their problems keep their own limit).";
 
     public static final String PROGRAM_TIMEOUT_MS_CONFIG = "grader.program.timeout.ms";
     private static final String PROGRAM_TIMEOUT_MS_DOC = "Wall-clock limit of all tests of one program together. "
-            + "Tests that cannot start before it runs out are NOT_RUN, and the program is a RUNTIME_ERROR (Timeout).";
+            + "Tests that cannot start before it runs out are NOT_RUN, and the program is a RUNTIME_ERROR (Timeout). It caps "
+            + "every test's limit too (EvalPlus caps one task at 60 s, EVALPLUS_TIMEOUT_PER_TASK: set 60000 to match).";
 
     public static final String PARALLELISM_CONFIG = "grader.parallelism";
     private static final String PARALLELISM_DOC = "Programs graded at once: one warm sandboxed Python worker each. "
@@ -80,6 +103,11 @@ public final class GraderConfig extends AbstractConfig {
             .define(ID_CONFIG, Type.STRING, "", Importance.LOW, ID_DOC)
             .define(PYTHON_CONFIG, Type.STRING, "python3", new ConfigDef.NonEmptyString(), Importance.HIGH, PYTHON_DOC)
             .define(TEST_TIMEOUT_MS_CONFIG, Type.INT, 4000, Range.atLeast(1), Importance.HIGH, TEST_TIMEOUT_MS_DOC)
+            .define(TEST_TIMEOUT_SCALE_CONFIG, Type.DOUBLE, 1.0, Range.between(0.01, 1000), Importance.MEDIUM,
+                    TEST_TIMEOUT_SCALE_DOC)
+            .define(REFERENCE_TIMED_DATASETS_CONFIG, Type.LIST, Datasets.HUMANEVAL_PLUS + "," + Datasets.MBPP_PLUS, Importance.LOW,
+                    REFERENCE_TIMED_DATASETS_DOC)
+            .define(REFERENCE_FACTOR_CONFIG, Type.DOUBLE, 4.0, Range.between(0, 1000), Importance.LOW, REFERENCE_FACTOR_DOC)
             .define(PROGRAM_TIMEOUT_MS_CONFIG, Type.INT, 30_000, Range.atLeast(1), Importance.MEDIUM, PROGRAM_TIMEOUT_MS_DOC)
             .define(PARALLELISM_CONFIG, Type.INT, Runtime.getRuntime().availableProcessors(), Range.between(1, 1024),
                     Importance.HIGH, PARALLELISM_DOC)
@@ -110,6 +138,9 @@ public final class GraderConfig extends AbstractConfig {
 
     public String python() { return getString(PYTHON_CONFIG); }
     public int testTimeoutMs() { return getInt(TEST_TIMEOUT_MS_CONFIG); }
+    public double testTimeoutScale() { return getDouble(TEST_TIMEOUT_SCALE_CONFIG); }
+    public List<String> referenceTimedDatasets() { return getList(REFERENCE_TIMED_DATASETS_CONFIG); }
+    public double referenceFactor() { return getDouble(REFERENCE_FACTOR_CONFIG); }
     public int programTimeoutMs() { return getInt(PROGRAM_TIMEOUT_MS_CONFIG); }
     public int parallelism() { return getInt(PARALLELISM_CONFIG); }
     public long memoryLimitBytes() { return (long) getInt(MEMORY_LIMIT_MB_CONFIG) << 20; }

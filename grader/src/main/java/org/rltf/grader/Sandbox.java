@@ -49,7 +49,9 @@ import org.slf4j.LoggerFactory;
 final class Sandbox implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Sandbox.class);
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String WORKER_RESOURCE = "org/rltf/grader/worker.py";
+    private static final String RESOURCES = "org/rltf/grader/";
+    /** The worker script and the modules it imports from its own directory. */
+    private static final List<String> WORKER_FILES = List.of("worker.py", "judging.py");
     private static final String WORKER_DIR_INSIDE = "/rltf";
     private static final String SCRATCH_INSIDE = "/tmp/scratch";
     private static final List<String> CAPABILITIES = List.of(
@@ -122,22 +124,29 @@ final class Sandbox implements AutoCloseable {
     }
 
     /**
-     * worker.py in a directory named after its content, shared by every grader of this version and
-     * never deleted, so that a grader killed without closing leaves nothing behind. The directory
-     * must belong to this user and be writable by no one else; the script is rewritten if it differs.
+     * worker.py and the modules it imports (WORKER_FILES) in a directory named after their content, shared by every
+     * grader of this version and never deleted, so that a grader killed without closing leaves nothing behind. The
+     * directory must belong to this user and be writable by no one else; a file is rewritten if it differs.
      */
     private static Path workerScriptDir() throws IOException {
-        byte[] script;
-        try (InputStream in = Sandbox.class.getClassLoader().getResourceAsStream(WORKER_RESOURCE)) {
-            if (in == null) throw new IllegalStateException("missing resource " + WORKER_RESOURCE);
-            script = in.readAllBytes();
-        }
-        String hash;
+        Map<String, byte[]> files = new java.util.LinkedHashMap<>();
+        MessageDigest digest;
         try {
-            hash = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(script)).substring(0, 16);
+            digest = MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
+        for (String name : WORKER_FILES) {
+            try (InputStream in = Sandbox.class.getClassLoader().getResourceAsStream(RESOURCES + name)) {
+                if (in == null) throw new IllegalStateException("missing resource " + RESOURCES + name);
+                byte[] bytes = in.readAllBytes();
+                files.put(name, bytes);
+                digest.update(name.getBytes(StandardCharsets.UTF_8));
+                digest.update((byte) 0);
+                digest.update(bytes);
+            }
+        }
+        String hash = HexFormat.of().formatHex(digest.digest()).substring(0, 16);
         Path dir = Path.of(System.getProperty("java.io.tmpdir"), "rltf-grader-worker-" + hash);
         if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
             try {
@@ -152,12 +161,14 @@ final class Sandbox implements AutoCloseable {
                 || perms.contains(PosixFilePermission.GROUP_WRITE) || perms.contains(PosixFilePermission.OTHERS_WRITE)) {
             throw new IOException(dir + " exists but is not a directory of " + me.getName() + " that only it can write");
         }
-        Path file = dir.resolve("worker.py");
-        if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS) || !Arrays.equals(Files.readAllBytes(file), script)) {
-            Path tmp = Files.createTempFile(dir, "worker-", ".tmp");
-            Files.write(tmp, script);
-            Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        for (Map.Entry<String, byte[]> f : files.entrySet()) {
+            Path file = dir.resolve(f.getKey());
+            if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS) || !Arrays.equals(Files.readAllBytes(file), f.getValue())) {
+                Path tmp = Files.createTempFile(dir, "worker-", ".tmp");
+                Files.write(tmp, f.getValue());
+                Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
+                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            }
         }
         return dir;
     }

@@ -30,11 +30,14 @@ public final class Taxonomy {
         RUN
     }
 
-    /** Where the error's line lies in the program. */
-    enum LineCondition { ANY, KNOWN, UNKNOWN, LAST, NOT_LAST }
+    /**
+     * Where the error's line lies in the program, or (TRUNCATED) that the program's text ends inside a bracket, a
+     * string or before a block, whatever line the error names.
+     */
+    enum LineCondition { ANY, KNOWN, UNKNOWN, LAST, NOT_LAST, TRUNCATED }
 
     record Rule(Stage stage, Pattern errorClass, Pattern message, LineCondition line, ErrorCategory category, int tableLine) {
-        boolean matches(Stage s, String cls, String msg, Integer errorLine, int lastLine) {
+        boolean matches(Stage s, String cls, String msg, Integer errorLine, int lastLine, boolean truncated) {
             if (stage != null && stage != s) return false;
             if (!errorClass.matcher(cls).matches()) return false;
             if (!message.matcher(msg).find()) return false;
@@ -44,6 +47,7 @@ public final class Taxonomy {
                 case UNKNOWN -> errorLine == null;
                 case LAST -> errorLine != null && errorLine >= lastLine;
                 case NOT_LAST -> errorLine != null && errorLine < lastLine;
+                case TRUNCATED -> truncated;
             };
         }
     }
@@ -104,7 +108,7 @@ public final class Taxonomy {
             try {
                 condition = LineCondition.valueOf(f[3].trim().toUpperCase(Locale.ROOT));
             } catch (IllegalArgumentException e) {
-                throw bad(source, n, "line must be any, known, unknown, last or not_last, not '" + f[3] + "'");
+                throw bad(source, n, "line must be any, known, unknown, last, not_last or truncated, not '" + f[3] + "'");
             }
             ErrorCategory category;
             try {
@@ -134,10 +138,23 @@ public final class Taxonomy {
      * @param lastLine  the program's last non-blank line (1-based)
      */
     public ErrorCategory classify(Stage stage, String errorClass, String message, Integer errorLine, int lastLine) {
+        return classify(stage, errorClass, message, errorLine, lastLine, false);
+    }
+
+    /**
+     * The category of an error in a program whose text may end inside a bracket, string or block.
+     *
+     * @param errorLine the error's 1-based line in the program, null when unknown
+     * @param lastLine  the program's last non-blank line (1-based)
+     * @param truncated whether the program's text ends inside a bracket, a string or before a block
+     *                  ({@link ProgramText#openAtEnd()}): how a generation cut off by its token limit looks
+     */
+    public ErrorCategory classify(Stage stage, String errorClass, String message, Integer errorLine, int lastLine,
+                                  boolean truncated) {
         String cls = errorClass == null ? "" : errorClass;
         String msg = message == null ? "" : message;
         for (Rule rule : rules) {
-            if (rule.matches(stage, cls, msg, errorLine, lastLine)) return rule.category();
+            if (rule.matches(stage, cls, msg, errorLine, lastLine, truncated)) return rule.category();
         }
         return ErrorCategory.U_IGNORE;
     }

@@ -109,6 +109,10 @@ import atexit  # noqa: E402
 import builtins  # noqa: E402
 import random  # noqa: E402
 
+# The judging functions (APPS's output comparisons, call-based equality): pure, in their own module with their own
+# unit tests. Imported from this script's directory before any test process exists.
+from judging import apps_call_equal, apps_stdio_equal, decode_value, stdio_diff  # noqa: E402
+
 # The name the program is compiled under. Traceback frames with this file name are the program's,
 # and their line numbers are lines of the program as written (code_prefix + completion).
 PROGRAM_FILE = "solution.py"
@@ -158,7 +162,7 @@ IPC_RMID = 0
 SHM_INFO, SEM_INFO, MSG_INFO = 14, 19, 12
 
 
-def truncate(text, limit=MESSAGE_CHARS):
+def truncate(text, limit=MESSAGE_CHARS, str=str, len=len):
     text = str(text)
     return text if len(text) <= limit else text[:limit - 3] + "..."
 
@@ -259,11 +263,13 @@ def run_test_body(job, index, setup_code, test_code):
     except SyntaxError as e:
         code = compile_as_apps_function(program, e) if kind == "STDIO" else None
         if code is None:
+            line = e.lineno
+            if line is None and "\0" in program:   # "cannot contain null bytes" (3.11.4+) names no line
+                line = line_of(program, program.find("\0"))
             return {"status": "compile_error", "class": type(e).__name__, "message": truncate(e.msg or str(e)),
-                    "line": e.lineno}
-    except ValueError as e:   # "source code string cannot contain null bytes" (a SyntaxError since 3.12)
-        line = program.count("\n", 0, max(program.find("\0"), 0)) + 1
-        return {"status": "compile_error", "class": "SyntaxError", "message": truncate(str(e)), "line": line}
+                    "line": line}
+    except ValueError as e:   # NUL bytes and lone surrogates (see unencodable_source)
+        return unencodable_source(program, e)
     except (MemoryError, RecursionError) as e:
         return {"status": "compile_error", "class": type(e).__name__, "message": truncate(str(e)), "line": None}
 
@@ -295,6 +301,30 @@ def run_test_body(job, index, setup_code, test_code):
         return {"status": "returned", "value": encode_value(value)}
     except BaseException as e:
         return describe_error(e, sources)
+
+
+def line_of(text, index):
+    """The 1-based line of text[index], with Python's line breaks (\\n, \\r\\n and a lone \\r)."""
+    head = text[:max(index, 0)]
+    return head.count("\n") + head.count("\r") - head.count("\r\n") + 1
+
+
+def unencodable_source(program, error):
+    """compile() refuses two kinds of text with a ValueError instead of a SyntaxError: a NUL byte ("source code
+    string cannot contain null bytes"; a SyntaxError without a line since 3.11.4) and a lone surrogate, which has no
+    UTF-8 form (UnicodeEncodeError). Neither can be in a source file, and Python reads a file with such bytes as a
+    SyntaxError on their line: so both are reported that way, on the line that holds the first of them."""
+    if isinstance(error, UnicodeError):
+        index = next((i for i, ch in enumerate(program) if "\ud800" <= ch <= "\udfff"), -1)
+        if index >= 0:
+            message = "invalid character U+%04X: a lone surrogate, which has no UTF-8 form" % ord(program[index])
+        else:
+            message = str(error)
+    else:
+        index = program.find("\0")
+        message = str(error)
+    return {"status": "compile_error", "class": "SyntaxError", "message": truncate(message),
+            "line": line_of(program, index) if index >= 0 else None}
 
 
 def compile_as_apps_function(program, error):
@@ -384,11 +414,16 @@ def encode_value(value, depth=0):
     return {"o": truncate("%s: %r" % (t.__name__, value), 120)}
 
 
-def describe_error(e, sources):
+def describe_error(e, sources, AssertionError=AssertionError, SystemExit=SystemExit, MemoryError=MemoryError,
+                   BaseException=BaseException, isinstance=isinstance, type=type, str=str, repr=repr):
     """Classify an exception from the program or its test.
 
     The program's line is the deepest traceback frame that lies in the program (file PROGRAM_FILE);
-    an AssertionError raised by the test's own code is a wrong answer, not an error."""
+    an AssertionError raised by the test's own code is a wrong answer, not an error.
+
+    The builtins used here are bound when the worker defines this function, before any program runs: a program
+    may rebind builtins.AssertionError (or isinstance), but an assert statement still raises the original class,
+    and that is the class a failed assert is judged by."""
     tb = e.__traceback__
     line = None
     last_file = last_line = None
@@ -419,125 +454,6 @@ def describe_error(e, sources):
 # ---------------------------------------------------------------------------------------------------
 # In the worker (trusted): run the tests, police the test processes, compare outputs
 # ---------------------------------------------------------------------------------------------------
-
-class Opaque:
-    """A returned object that is not plain data: equal to nothing (APPS compares such objects with
-    ==, which for them is identity)."""
-
-    def __init__(self, text):
-        self.text = text
-
-    def __eq__(self, other):
-        return False
-
-    __hash__ = object.__hash__
-
-    def __repr__(self):
-        return "<%s>" % self.text
-
-
-def decode_value(x):
-    if isinstance(x, dict):
-        (tag, v), = x.items()
-        if tag == "l":
-            return [decode_value(e) for e in v]
-        if tag == "t":
-            return tuple(decode_value(e) for e in v)
-        if tag == "d":
-            return {decode_value(k): decode_value(e) for k, e in v}
-        if tag == "s":
-            return frozenset(decode_value(e) for e in v)
-        return Opaque(str(v))
-    return x
-
-
-def apps_call_equal(output, expected):
-    """APPS testing_util, call-based branch: tuple->list, and the expected value may be wrapped in a
-    one-element list; JSON's string dict keys are turned back into ints."""
-    try:
-        if isinstance(expected, dict):
-            expected = [{int(k): v for k, v in expected.items()}]
-    except Exception:
-        pass
-    try:
-        if isinstance(expected[0], dict):
-            expected = [{int(k): v for k, v in expected[0].items()}]
-    except Exception:
-        pass
-    if isinstance(output, tuple):
-        output = list(output)
-    ok = output == expected
-    if isinstance(expected, list) and expected:
-        ok = ok or output == expected[0]
-    try:
-        if isinstance(output[0], tuple):
-            ok = ok or [list(x) for x in output] == expected[0]
-    except Exception:
-        pass
-    return bool(ok)
-
-
-def allclose(a, b, rtol=1e-05, atol=1e-08):
-    """numpy.allclose on two equal-length float lists (APPS compares numbers this way)."""
-    for x, y in zip(a, b):
-        if x == y:
-            continue
-        if math.isnan(x) or math.isnan(y) or math.isinf(x) or math.isinf(y):
-            return False
-        if abs(x - y) > atol + rtol * abs(y):
-            return False
-    return True
-
-
-def apps_stdio_equal(stdout, expected):
-    """APPS testing_util, standard-input branch, step by step (hendrycks/apps eval/testing_util.py,
-    unchanged in CodeRL and RLTF): exact after stripping, line-wise with whitespace stripped, numeric
-    with np.allclose's tolerance, then per-line token sets (numbers rounded to 3 places)."""
-    output = stdout.splitlines()
-    # custom_compare_: the whole text, then with every line stripped
-    if "\n".join(output).strip() == expected.strip():
-        return True
-    if "\n".join(o.strip() for o in output).strip() == expected.strip():
-        return True
-    if output == [expected]:
-        return True
-    # "try one more time without \n": non-empty expected lines, stripped
-    gt = [x.strip() for x in expected.split("\n") if len(x)]
-    if output == gt:
-        return True
-    output = [o for o in output if len(o)]
-    if output == gt:
-        return True
-    try:
-        out_f = [float(e) for e in output]
-        gt_f = [float(e) for e in gt]
-        if len(out_f) == len(gt_f) and allclose(out_f, gt_f):
-            return True
-    except (ValueError, OverflowError):
-        pass
-    gt_sets = [set(line.split()) for line in gt]
-    if output == gt_sets:   # only when both are empty
-        return True
-    out_sets = [set(tokens) for tokens in (o.split() for o in output) if len(tokens)]
-    ok = set(frozenset(s) for s in out_sets) == set(frozenset(s) for s in gt_sets)
-    try:
-        ok = ok or (set(frozenset(round(float(t), 3) for t in s) for s in out_sets)
-                    == set(frozenset(round(float(t), 3) for t in s) for s in gt_sets))
-    except (ValueError, OverflowError):
-        pass
-    return ok
-
-
-def stdio_diff(stdout, expected):
-    got = [line.strip() for line in stdout.strip().splitlines()]
-    want = [line.strip() for line in expected.strip().splitlines()]
-    for i, (g, w) in enumerate(zip(got, want)):
-        if g != w:
-            return "line %d: expected %r, got %r" % (i + 1, truncate(w, 80), truncate(g, 80))
-    if len(got) != len(want):
-        return "expected %d lines, got %d" % (len(want), len(got))
-    return "output differs"
-
 
 class HarnessError(Exception):
     """The problem's own test code is broken: the grader cannot grade this program."""

@@ -143,10 +143,51 @@ class GraderOutcomesTest {
     }
 
     @Test
-    void unterminatedTripleQuotedStringIsIgnored() {
-        Feedback fb = grade(ADD_ONE, "def f(x):\n    \"\"\"doc\n    return x + 1\n");
+    void programCutOffInsideAnOpenBracketIsGlobalWhateverLinePythonNames() {
+        // Python 3.11: "'(' was never closed" on line 2, the bracket's line, not the last (4).
+        String completion = "def f(x):\n    return g(x,\n             1,\n             2";
+        Feedback fb = grade(ADD_ONE, completion);
         assertThat(fb.getOutcome()).isEqualTo(Outcome.SYNTAX_ERROR);
-        assertThat(fb.getErrorCategory()).isEqualTo(ErrorCategory.U_IGNORE);
+        assertThat(fb.getErrorMessage()).contains("was never closed");
+        assertThat(fb.getErrorLine()).isEqualTo(2);
+        assertThat(fb.getErrorCategory()).isEqualTo(ErrorCategory.U_GLOBAL);
+
+        Feedback dict = grade(ADD_ONE, "T = {\n    1: 2,\n    2: 3,\n");
+        assertThat(dict.getErrorLine()).isEqualTo(1);
+        assertThat(dict.getErrorCategory()).isEqualTo(ErrorCategory.U_GLOBAL);
+
+        // HumanEval-style: the prefix is complete, the completion is cut inside a call.
+        Problem p = asserts("t/cut-call", "def f(x):\n    \"\"\"Add one.\"\"\"\n", "", "assert f(1) == 2");
+        Feedback inCompletion = grade(p, "    return sum([x,\n                1,\n");
+        assertThat(inCompletion.getErrorLine()).isEqualTo(3);
+        assertThat(inCompletion.getErrorCategory()).isEqualTo(ErrorCategory.U_GLOBAL);
+    }
+
+    @Test
+    void programCutOffInsideAStringIsGlobal() {
+        // Python names the line the string starts on (2), not where the text ends (3).
+        Feedback docstring = grade(ADD_ONE, "def f(x):\n    \"\"\"Return the sum of\n    x and");
+        assertThat(docstring.getOutcome()).isEqualTo(Outcome.SYNTAX_ERROR);
+        assertThat(docstring.getErrorMessage()).contains("unterminated triple-quoted string");
+        assertThat(docstring.getErrorLine()).isEqualTo(2);
+        assertThat(docstring.getErrorCategory()).isEqualTo(ErrorCategory.U_GLOBAL);
+        // A one-line string left open on an earlier line ends there: that line is the error, not a cut-off.
+        Feedback earlier = grade(ADD_ONE, "def f(x):\n    s = 'abc\n    return x + 1\n");
+        assertThat(earlier.getErrorLine()).isEqualTo(2);
+        assertThat(earlier.getErrorCategory()).isEqualTo(ErrorCategory.U_LINE);
+    }
+
+    @Test
+    void programCutOffBeforeABlockIsGlobal() {
+        Feedback fb = grade(ADD_ONE, "def f(x):\n    if x > 0:\n        # positive\n\n");
+        assertThat(fb.getErrorClass()).isEqualTo("IndentationError");
+        assertThat(fb.getErrorMessage()).contains("expected an indented block");
+        assertThat(fb.getErrorCategory()).isEqualTo(ErrorCategory.U_GLOBAL);
+        // An empty block in the middle of a program is that block's line.
+        Feedback middle = grade(ADD_ONE, "def f(x):\n    if x > 0:\n    return x + 1\n");
+        assertThat(middle.getErrorMessage()).contains("expected an indented block");
+        assertThat(middle.getErrorLine()).isEqualTo(3);
+        assertThat(middle.getErrorCategory()).isEqualTo(ErrorCategory.U_LINE);
     }
 
     @Test
@@ -192,6 +233,41 @@ class GraderOutcomesTest {
         assertThat(fb.getErrorClass()).isEqualTo("AssertionError");
         assertThat(fb.getErrorLine()).isEqualTo(2);
         assertThat(fb.getErrorCategory()).isEqualTo(ErrorCategory.U_LINE);
+    }
+
+    @Test
+    void aLoneSurrogateIsASyntaxErrorOnItsOwnLine() {
+        // Not encodable as UTF-8, so not valid source: Python reads such a file as a SyntaxError on its line.
+        String completion = "def f(x):\n    y = x + 1\n    s = '\ud800'\n    return y\n";
+        Feedback fb = grade(ADD_ONE, completion);
+        assertThat(fb.getOutcome()).isEqualTo(Outcome.SYNTAX_ERROR);
+        assertThat(fb.getErrorClass()).isEqualTo("SyntaxError");
+        assertThat(fb.getErrorMessage()).contains("surrogate").contains("U+D800").doesNotContain("null bytes");
+        assertThat(fb.getErrorLine()).isEqualTo(3);
+        assertThat(fb.getErrorCategory()).isEqualTo(ErrorCategory.U_LINE);
+        assertThat(completion.substring(fb.getErrorSpanStart(), fb.getErrorSpanEnd())).isEqualTo("    s = '\ud800'");
+
+        Feedback nul = grade(ADD_ONE, "def f(x):\n    return x + 1\n# \0\n");
+        assertThat(nul.getOutcome()).isEqualTo(Outcome.SYNTAX_ERROR);
+        assertThat(nul.getErrorMessage()).contains("null bytes");
+        assertThat(nul.getErrorLine()).isEqualTo(3);
+    }
+
+    @Test
+    void aProgramThatRebindsAssertionErrorStillFailsItsAssertsAsWrongAnswers() {
+        String rebinds = "import builtins\nclass Mine(Exception):\n    pass\nbuiltins.AssertionError = Mine\n"
+                + "def f(x):\n    return x\n";
+        Feedback fb = grade(ADD_ONE, rebinds);
+        assertThat(fb.getOutcome()).isEqualTo(Outcome.FAILURE);
+        assertThat(fb.getErrorClass()).isEqualTo("WrongAnswer");
+        assertThat(fb.getErrorCategory()).isEqualTo(ErrorCategory.NONE);
+        assertThat(fb.getTests()).extracting(t -> t.getStatus()).containsOnly(TestStatus.WRONG_ANSWER);
+        // ... and an assert of the program's own is still the program's error on its line.
+        Feedback own = grade(ADD_ONE, "import builtins\nbuiltins.AssertionError = KeyError\n"
+                + "def f(x):\n    assert x > 5\n    return x + 1\n");
+        assertThat(own.getOutcome()).isEqualTo(Outcome.RUNTIME_ERROR);
+        assertThat(own.getErrorClass()).isEqualTo("AssertionError");
+        assertThat(own.getErrorLine()).isEqualTo(4);
     }
 
     @Test

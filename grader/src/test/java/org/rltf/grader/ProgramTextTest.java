@@ -48,4 +48,33 @@ class ProgramTextTest {
         assertThat(p.lastNonBlankLine()).isEqualTo(1);
         assertThat(p.completionSpan(1)).containsExactly(0, 0);
     }
+
+    private static ProgramText.OpenAtEnd end(String text) {
+        return ProgramText.of("", text).openAtEnd();
+    }
+
+    @Test
+    void whatTheTextEndsInside() {
+        assertThat(end("def f(x):\n    return x + 1\n")).isEqualTo(ProgramText.OpenAtEnd.NOTHING);
+        assertThat(end("")).isEqualTo(ProgramText.OpenAtEnd.NOTHING);
+        assertThat(end("x = g(1,\n      2,\n")).isEqualTo(ProgramText.OpenAtEnd.BRACKET);
+        assertThat(end("x = [(1, 2), {3: 4}")).isEqualTo(ProgramText.OpenAtEnd.BRACKET);
+        assertThat(end("x = [1, 2]  # (not a bracket\n")).isEqualTo(ProgramText.OpenAtEnd.NOTHING);
+        assertThat(end("x = ')' + \"[\"\n")).as("brackets in strings").isEqualTo(ProgramText.OpenAtEnd.NOTHING);
+        assertThat(end("def f():\n    \"\"\"Returns\n    the")).isEqualTo(ProgramText.OpenAtEnd.STRING);
+        assertThat(end("s = '''a ''' + r'''b\\\\''' + '''c")).isEqualTo(ProgramText.OpenAtEnd.STRING);
+        assertThat(end("s = r'''b\\''' + '''c")).as("an escaped quote does not close a raw string either")
+                .isEqualTo(ProgramText.OpenAtEnd.NOTHING);
+        assertThat(end("s = 'it\\'s")).isEqualTo(ProgramText.OpenAtEnd.STRING);
+        assertThat(end("print(f'{x} and")).isEqualTo(ProgramText.OpenAtEnd.STRING);
+        assertThat(end("s = 'abc\nprint(s)\n")).as("a one-line string ends at its line's end")
+                .isEqualTo(ProgramText.OpenAtEnd.NOTHING);
+        assertThat(end("x = 1 + \\\n")).isEqualTo(ProgramText.OpenAtEnd.CONTINUATION);
+        assertThat(end("x = 1 + \\\n    2\n")).isEqualTo(ProgramText.OpenAtEnd.NOTHING);
+        assertThat(end("def f(x):\n    if x:\n        # later\n\n")).isEqualTo(ProgramText.OpenAtEnd.BLOCK);
+        assertThat(end("d = {1: 2}\nx: int = 3\n")).isEqualTo(ProgramText.OpenAtEnd.NOTHING);
+        assertThat(end("class A:\r\n    def f(self):\r\n")).isEqualTo(ProgramText.OpenAtEnd.BLOCK);
+        // An extra closing bracket is the program's error, not an opening one.
+        assertThat(end("x = 1)\ny = 2\n")).isEqualTo(ProgramText.OpenAtEnd.NOTHING);
+    }
 }

@@ -71,6 +71,19 @@ class ReferenceSolutionsTest {
     }
 
     @Test
+    void evalPlusReferenceSolutionsPassInTheOriginalFormat() {
+        // A quick sample of each; the full runs (rltf grade --dataset humanevalplus|mbppplus --reference) take minutes.
+        assertThat(failures(Datasets.load("humanevalplus").subList(0, 15), 0)).isEmpty();
+        assertThat(failures(Datasets.load("mbppplus").subList(0, 15), 0)).isEmpty();
+        // The one HumanEval+ problem whose original-format test is broken in the data: it calls
+        // _poly(*candidate(*inp), inp), unpacking the float find_zero returns, so every program fails it.
+        Problem broken = Datasets.load("humanevalplus").stream().filter(p -> p.getId().equals("humanevalplus/HumanEval/32"))
+                .findFirst().orElseThrow();
+        assertThat(failures(List.of(broken), 0)).singleElement().asString()
+                .contains("RUNTIME_ERROR TypeError: Value after * must be an iterable, not float");
+    }
+
+    @Test
     void appsFirstThreeSolutionsPass() {
         List<Problem> problems = Datasets.load("apps:apps/coderl_train5");
         assertThat(problems).hasSize(5);

@@ -36,6 +36,16 @@ class TaxonomyTest {
                 .isEqualTo(ErrorCategory.U_IGNORE);
         assertThat(t.classify(Stage.COMPILE, "SyntaxError", "unterminated triple-quoted string literal (detected at line 9)", 2, 9))
                 .isEqualTo(ErrorCategory.U_IGNORE);
+        // a program whose text ends inside a bracket, string or block: whatever line Python names
+        assertThat(t.classify(Stage.COMPILE, "SyntaxError", "'(' was never closed", 2, 4, true)).isEqualTo(ErrorCategory.U_GLOBAL);
+        assertThat(t.classify(Stage.COMPILE, "SyntaxError", "'(' was never closed", 2, 4, false)).isEqualTo(ErrorCategory.U_LINE);
+        assertThat(t.classify(Stage.COMPILE, "SyntaxError", "unterminated triple-quoted string literal (detected at line 9)",
+                2, 9, true)).isEqualTo(ErrorCategory.U_GLOBAL);
+        assertThat(t.classify(Stage.COMPILE, "IndentationError", "expected an indented block after 'if' statement on line 2",
+                3, 3, false)).as("an empty block followed by more code").isEqualTo(ErrorCategory.U_LINE);
+        assertThat(t.classify(Stage.COMPILE, "TabError", "inconsistent use of tabs and spaces in indentation", 3, 5, true))
+                .isEqualTo(ErrorCategory.U_IGNORE);
+        assertThat(t.classify(Stage.RUN, "NameError", "name 'x' is not defined", 3, 5, true)).isEqualTo(ErrorCategory.U_LINE);
         // run stage
         assertThat(t.classify(Stage.RUN, "NameError", "name 'x' is not defined", 3, 5)).isEqualTo(ErrorCategory.U_LINE);
         assertThat(t.classify(Stage.RUN, "NameError", "name 'x' is not defined", null, 5)).isEqualTo(ErrorCategory.U_IGNORE);

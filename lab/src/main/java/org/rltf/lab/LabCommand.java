@@ -57,13 +57,13 @@ public final class LabCommand implements Callable<Integer> {
             + "supervised-only arm (default: ${DEFAULT-VALUE}).")
     long steps;
 
-    @Option(names = "--warmup-steps", defaultValue = "1500", description = "Supervised warm-up steps (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--warmup-steps", defaultValue = "2500", description = "Supervised warm-up steps (default: ${DEFAULT-VALUE}).")
     int warmupSteps;
 
-    @Option(names = "--warmup-batch", defaultValue = "16", description = "Warm-up examples per step (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--warmup-batch", defaultValue = "32", description = "Warm-up examples per step (default: ${DEFAULT-VALUE}).")
     int warmupBatch;
 
-    @Option(names = "--warmup-lr", defaultValue = "2e-3", description = "Warm-up peak learning rate (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--warmup-lr", defaultValue = "3e-3", description = "Warm-up peak learning rate (default: ${DEFAULT-VALUE}).")
     double warmupLr;
 
     @Option(names = "--lr", defaultValue = "3e-4", description = "Peak learning rate of the online phase, both arms "
@@ -74,25 +74,38 @@ public final class LabCommand implements Callable<Integer> {
             description = "A checkpoint every K steps (default: ${DEFAULT-VALUE}).")
     int checkpointInterval;
 
-    @Option(names = {"-k", "--samples-per-problem"}, defaultValue = "8",
+    @Option(names = {"-k", "--samples-per-problem"}, defaultValue = "16",
             description = "Programs sampled per problem and round, plus one greedy (default: ${DEFAULT-VALUE}).")
     int samplesPerProblem;
 
-    @Option(names = "--batch-problems", defaultValue = "4", description = "Problems per generator round (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--batch-problems", defaultValue = "8", description = "Problems per generator round (default: ${DEFAULT-VALUE}).")
     int batchProblems;
 
     @Option(names = "--temperature", defaultValue = "1.0", description = "Sampling temperature of the RL programs "
             + "(default: ${DEFAULT-VALUE}).")
     float temperature;
 
-    @Option(names = "--max-new-tokens", defaultValue = "128", description = "Most tokens per program (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--max-new-tokens", defaultValue = "160", description = "Most tokens per program (default: ${DEFAULT-VALUE}).")
     int maxNewTokens;
 
-    @Option(names = "--rl-batch", defaultValue = "32", description = "RL sequences per step (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--rl-batch", defaultValue = "64", description = "RL sequences per step (default: ${DEFAULT-VALUE}).")
     int rlBatch;
 
-    @Option(names = "--sl-batch", defaultValue = "16", description = "Supervised sequences per step (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--sl-batch", defaultValue = "32", description = "Supervised sequences per step (default: ${DEFAULT-VALUE}).")
     int slBatch;
+
+    @Option(names = "--baseline", defaultValue = "group-mean", description = "The RL baseline b: greedy (the greedy "
+            + "program's reward, the released code's), group-mean (the other samples of the problem) or none "
+            + "(default: ${DEFAULT-VALUE}).")
+    String baseline;
+
+    @Option(names = "--tests-only-weight", defaultValue = "3", description = "The generator samples a problem without "
+            + "references this many times for each time it samples one with (default: ${DEFAULT-VALUE}).")
+    int testsOnlyWeight;
+
+    @Option(names = "--rl-weight", defaultValue = "1.0", description = "lambda in L = lambda * L_rl + L_sl "
+            + "(default: ${DEFAULT-VALUE}).")
+    double rlWeight;
 
     @Option(names = "--graders", defaultValue = "1", description = "Grader instances (default: ${DEFAULT-VALUE}).")
     int graders;
@@ -113,6 +126,10 @@ public final class LabCommand implements Callable<Integer> {
             + "depends on it (default: ${DEFAULT-VALUE}).")
     int threads;
 
+    @Option(names = "--init-from", description = "Start from this checkpoint directory (e.g. an imported model) "
+            + "instead of training the supervised warm-up; it is version 0 of both arms.")
+    Path initFrom;
+
     @Option(names = "--run", description = "Run name (default: lab-N, the first not in --runs-dir).")
     String run;
 
@@ -128,6 +145,10 @@ public final class LabCommand implements Callable<Integer> {
 
     @Option(names = "--schema-registry-url", description = "The schema registry, with --bootstrap-servers.")
     String schemaRegistryUrl;
+
+    @Option(names = "--metrics-port", defaultValue = "-1", description = "Serve the services' Prometheus metrics on "
+            + "this port while the lab runs (0: any free port; default: off).")
+    int metricsPort;
 
     @Option(names = "--verbose", description = "Show the logs in the terminal too.")
     boolean verbose;
@@ -158,12 +179,13 @@ public final class LabCommand implements Callable<Integer> {
         LabSettings settings = new LabSettings(name, runDir, epoch, seed, problems, trainProblems, testProblems,
                 testsOnlyShare, preset, warmupSteps, warmupBatch, warmupLr, steps, minutes, checkpointInterval,
                 samplesPerProblem, batchProblems, maxNewTokens, temperature, graders, lr, rlBatch, slBatch, evalN,
-                evalEvery, compare, threads, extra);
+                evalEvery, compare, threads, baseline, testsOnlyWeight, rlWeight, extra);
         LabConsole console = new LabConsole(System.out);
         console.line("rltf lab: run %s in %s", name, runDir);
         Path broker = dataDir != null ? dataDir.toAbsolutePath() : runDir.resolve("kafka");
         new LabRun(settings, console, runsDir.resolve(".cache").resolve("warmup").toAbsolutePath(), bootstrapServers,
-                schemaRegistryUrl, broker).run();
+                schemaRegistryUrl, broker).initFrom(initFrom == null ? null : initFrom.toAbsolutePath())
+                .metricsPort(metricsPort).run();
         return 0;
     }
 

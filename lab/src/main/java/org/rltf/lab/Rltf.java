@@ -34,6 +34,10 @@ import picocli.CommandLine.Command;
                 RegistryCommand.class,
                 ImportCommand.class,
                 ChaosCommand.class,
+                ReplayCommand.class,
+                RegradeCommand.class,
+                TailCommand.class,
+                DashboardCommand.class,
         })
 public final class Rltf implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;

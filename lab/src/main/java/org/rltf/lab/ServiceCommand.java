@@ -4,14 +4,18 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
+import java.util.function.BiFunction;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigException;
 import org.rltf.kernel.ConfigContract;
+import org.rltf.kernel.RunConfig;
 import org.rltf.kernel.Service;
 import org.rltf.kernel.ServiceMain;
 import org.rltf.kernel.ServiceSpec;
+import org.rltf.lab.metrics.PrometheusMetrics;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
@@ -31,7 +35,7 @@ final class ServiceCommand {
 
     /** The subcommand {@code name} that runs the service of {@code spec}; {@code aliases} maps extra option names to keys. */
     static CommandLine create(String name, ServiceSpec spec, Map<String, String> aliases,
-                              Function<Map<String, Object>, ? extends Service> factory) {
+                              BiFunction<Map<String, Object>, MeterRegistry, ? extends Service> factory) {
         CommandSpec[] self = new CommandSpec[1];
         // The user object runs when the parent command dispatches here; it reads its own parse result.
         java.util.concurrent.Callable<Integer> body = () -> execute(self[0].commandLine(), name, spec, optionsToKeys(self[0]),
@@ -72,7 +76,7 @@ final class ServiceCommand {
     }
 
     private static int execute(CommandLine cl, String name, ServiceSpec spec, Map<String, String> optionToKey,
-                               Function<Map<String, Object>, ? extends Service> factory) {
+                               BiFunction<Map<String, Object>, MeterRegistry, ? extends Service> factory) {
         CommandLine.ParseResult parsed = cl.getParseResult();
         Map<String, String> cli = new LinkedHashMap<>();
         Map<String, String> typed = new LinkedHashMap<>(); // key -> the option the user typed, for errors
@@ -91,18 +95,42 @@ final class ServiceCommand {
         }
         try {
             Map<String, Object> config = ConfigContract.resolve(spec, cli, file, System.getenv());
-            Service service;
+            // --metrics-port: the service's meters, the JVM's and every Kafka client's at /metrics.
+            int metricsPort = metricsPort(config);
+            PrometheusMetrics metrics = metricsPort < 0 ? null : PrometheusMetrics.start("0.0.0.0", metricsPort);
             try {
-                service = factory.apply(config);
-            } catch (ConfigException e) {
-                throw withOption(e, typed);
+                if (metrics != null) {
+                    config = PrometheusMetrics.withKafkaClientMeters(config);
+                    cl.getErr().println("rltf " + name + ": Prometheus metrics at http://0.0.0.0:" + metrics.port() + "/metrics");
+                }
+                Service service;
+                try {
+                    service = factory.apply(config, metrics == null ? new SimpleMeterRegistry() : metrics.registry());
+                } catch (ConfigException e) {
+                    throw withOption(e, typed);
+                }
+                ServiceMain.runUntilShutdown(name, service);
+                return 0;
+            } finally {
+                if (metrics != null) metrics.close();
             }
-            ServiceMain.runUntilShutdown(name, service);
-            return 0;
         } catch (ConfigException e) {
             cl.getErr().println("rltf " + name + ": invalid configuration: " + e.getMessage());
             return 2;
         }
+    }
+
+    /** The {@value RunConfig#METRICS_PORT_CONFIG} setting, checked as the service's own config will check it. */
+    static int metricsPort(Map<String, Object> config) {
+        Object v = config.getOrDefault(RunConfig.METRICS_PORT_CONFIG, -1);
+        int port;
+        try {
+            port = v instanceof Number n ? n.intValue() : Integer.parseInt(v.toString().trim());
+        } catch (NumberFormatException e) {
+            throw new ConfigException(RunConfig.METRICS_PORT_CONFIG, v, "not a port number");
+        }
+        if (port < -1 || port > 65535) throw new ConfigException(RunConfig.METRICS_PORT_CONFIG, v, "must be in [-1, 65535]");
+        return port;
     }
 
     private static String matchedName(CommandLine.ParseResult parsed, OptionSpec o) {

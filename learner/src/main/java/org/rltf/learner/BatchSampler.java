@@ -14,9 +14,13 @@ import org.rltf.kernel.Seeds;
 public final class BatchSampler {
     private BatchSampler() {}
 
-    /** The seed of step {@code step}: SplitMix64's finaliser over the run seed and the step. */
+    /**
+     * The seed of step {@code step}: SplitMix64's finaliser over the run seed and the step, cut to its low 53 bits
+     * ({@link Seeds#MAX_RECORDED}): it is recorded in the step's LearnerStep, and a full 64-bit value does not decode
+     * exactly in JavaScript's Avro readers.
+     */
     public static long stepSeed(long runSeed, long step) {
-        return Seeds.mix(Seeds.mix(runSeed) ^ step);
+        return Seeds.mix(Seeds.mix(runSeed) ^ step) & Seeds.MAX_RECORDED;
     }
 
     /**

@@ -72,10 +72,11 @@ final class CheckpointLog implements AutoCloseable {
 
     /**
      * A period to close with checkpoint {@code version} at optimizer step {@code step}: its steps in order, the
-     * Checkpoint's event time {@code stamp} and metrics, and the model config (JSON) the Checkpoint records.
+     * Checkpoint's event time {@code stamp} and metrics, the model config (JSON) the Checkpoint records, and the
+     * learner settings that determined the period's steps ({@link RecordedSettings}).
      */
     record Period(long version, long step, long stamp, List<StepRecord.Stamped> steps, Map<String, Double> metrics,
-                  String modelConfig) {}
+                  String modelConfig, Map<String, String> learnerConfig) {}
 
     private final LearnerConfig config;
     private final Topics topics;
@@ -168,6 +169,7 @@ final class CheckpointLog implements AutoCloseable {
                 .setSizeBytes(info.sizeBytes())
                 .setModelConfig(period.modelConfig())
                 .setMetrics(metrics)
+                .setLearnerConfig(period.learnerConfig())
                 .build();
         try {
             Transactions.commit(producer, () -> records(period, checkpoint), log, "checkpoint period v" + period.version(),

@@ -118,6 +118,10 @@ public final class LearnerConfig extends AbstractConfig {
             + RewardConfig.COARSE_ENABLED_CONFIG + ", " + RewardConfig.ADAPTIVE_ENABLED_CONFIG + " and "
             + RewardConfig.FINE_ENABLED_CONFIG + "; with all three false the learner draws no RL samples.";
 
+    public static final String RL_WEIGHT_CONFIG = "learner.rl.weight";
+    private static final String RL_WEIGHT_DOC = "lambda in L = lambda * L_rl + L_sl: the weight of the RL term against the "
+            + "supervised one in each optimizer step (1: the paper's plain sum).";
+
     public static final String PROBLEMS_SPLIT_CONFIG = "learner.problems.split";
     private static final String PROBLEMS_SPLIT_DOC = "Splits of the problems topic whose reference solutions feed the "
             + "supervised term.";
@@ -206,6 +210,7 @@ public final class LearnerConfig extends AbstractConfig {
             .define(ADAM_EPS_CONFIG, Type.DOUBLE, 1e-8, POSITIVE_FINITE, Importance.LOW, "AdamW epsilon.")
             .define(SEED_CONFIG, Type.LONG, 42L, Importance.MEDIUM, SEED_DOC)
             .define(LOSS_SUPERVISED_CONFIG, Type.BOOLEAN, true, Importance.MEDIUM, LOSS_SUPERVISED_DOC)
+            .define(RL_WEIGHT_CONFIG, Type.DOUBLE, 1.0, NON_NEGATIVE_FINITE, Importance.MEDIUM, RL_WEIGHT_DOC)
             .define(PROBLEMS_SPLIT_CONFIG, Type.LIST, "train", NON_EMPTY_LIST, Importance.LOW, PROBLEMS_SPLIT_DOC)
             .define(MODEL_PRESET_CONFIG, Type.STRING, "tiny", ConfigDef.ValidString.in("tiny", "small", "base"),
                     Importance.MEDIUM, MODEL_PRESET_DOC)
@@ -328,6 +333,9 @@ public final class LearnerConfig extends AbstractConfig {
 
     /** Whether the RL term is on: some reward switch is ({@link RewardConfig#rlEnabled}); else no RL draws. */
     public boolean rlEnabled() { return rewards.rlEnabled(); }
+
+    /** lambda, the RL term's weight ({@value #RL_WEIGHT_CONFIG}). */
+    public double rlWeight() { return getDouble(RL_WEIGHT_CONFIG); }
 
     /** Whether the supervised term is on ({@value #LOSS_SUPERVISED_CONFIG}). */
     public boolean supervisedEnabled() { return getBoolean(LOSS_SUPERVISED_CONFIG); }

@@ -31,7 +31,6 @@ import org.rltf.policy.PolicyRuntime;
 import org.rltf.policy.PolicyTrainer;
 import org.rltf.policy.ReferenceExamples;
 import org.rltf.policy.StepStats;
-import org.rltf.policy.TokenSequence;
 import org.rltf.policy.Tokenizer;
 import org.rltf.streams.BufferConfig;
 import org.rltf.streams.BufferSnapshot;
@@ -52,7 +51,7 @@ import org.slf4j.LoggerFactory;
  * ones are the baseline, not draws of the policy) and a supervised batch of reference solutions; a fresh snapshot is
  * taken every {@value BufferConfig#SNAPSHOT_INTERVAL_STEPS_CONFIG} steps. Their micro-batches alternate through
  * {@link PolicyTrainer#accumulate} with the weights of {@link RltfLoss}, and one {@link PolicyTrainer#step()}
- * applies the summed gradient.
+ * applies the summed gradient ({@link StepUpdate}, which {@code rltf replay} runs on the recorded batches).
  *
  * <p><b>Checkpoints and exactly-once.</b> Every {@value LearnerConfig#CHECKPOINT_INTERVAL_CONFIG} steps (and at the
  * last step, or at a graceful stop) a period closes: {@link CheckpointLog} saves the policy and optimizer state as
@@ -294,24 +293,14 @@ public final class LearnerService implements Service {
         SplittableRandom rng = new SplittableRandom(seed);
         List<Experience> rl = rlEnabled ? BatchSampler.draw(usable, config.rlBatch(), rng) : List.of();
         List<ReferenceExamples.Encoded> sl = supervisedEnabled ? BatchSampler.draw(refs, config.slBatch(), rng) : List.of();
-
-        // Weights (RLTF-METHOD.md section 4): A_t / N_rl on each RL token, 1 / N_sl on each reference token.
-        List<TokenSequence> rlSeq = RltfLoss.rlSequences(rl);
-        List<TokenSequence> slSeq = RltfLoss.slSequences(sl);
         long t1 = System.nanoTime();
 
-        // Accumulate: supervised and RL micro-batches alternate; their gradients add up into one optimizer step.
-        double lossSl = 0;
-        double lossRl = 0;
-        int mb = config.microBatch();
-        for (int from = 0; from < Math.max(slSeq.size(), rlSeq.size()); from += mb) {
-            if (from < slSeq.size()) lossSl += trainer.accumulate(slSeq.subList(from, Math.min(slSeq.size(), from + mb)));
-            if (from < rlSeq.size()) lossRl += trainer.accumulate(rlSeq.subList(from, Math.min(rlSeq.size(), from + mb)));
-        }
-        long t2 = System.nanoTime();
-
-        // Step: clip the summed gradient, AdamW, the learning-rate schedule.
-        StepStats stats = trainer.step();
+        // Update: the weights, the micro-batches' gradients added up, one optimizer step (StepUpdate, which
+        // rltf replay runs too).
+        StepUpdate.Result update = StepUpdate.apply(trainer, rl, sl, (float) config.rlWeight(), config.microBatch());
+        double lossRl = update.lossRl();
+        double lossSl = update.lossSl();
+        StepStats stats = update.stats();
         long t3 = System.nanoTime();
 
         // Record: the step's event, stamped after the previous one and no earlier than the snapshot's newest event.
@@ -319,7 +308,8 @@ public final class LearnerService implements Service {
         stepsSinceSnapshot++;
         lastStamp = Math.max(lastStamp + 1, snapshot == null ? lastStamp + 1 : snapshot.newestEventTime());
         LearnerStep record = steps.add(step, version, seed, rl, sl, lossRl, lossSl, stats,
-                new StepRecord.Timings(t1 - t0, t2 - t1, t3 - t2), lastStamp);
+                new StepRecord.Timings(t1 - t0 + update.weightsNanos(), update.accumulateNanos(),
+                        update.optimizerNanos()), lastStamp);
         log.info("Learner {} step {} (v{}): loss {} (rl {}, sl {}), grad norm {}, lr {}, mean reward {}, lag {}, "
                         + "{} rl + {} sl sequences, {} ms", serviceName, step, version, fmt(lossRl + lossSl), fmt(lossRl),
                 fmt(lossSl), fmt(stats.gradNorm()), String.format("%.2e", stats.lr()), fmt(record.getMeanReward()),
@@ -357,7 +347,8 @@ public final class LearnerService implements Service {
     private void closePeriod() {
         long next = version + 1;
         CheckpointLog.Period period = new CheckpointLog.Period(next, step, lastStamp, steps.period(),
-                steps.periodMetrics(buffer == null ? -1 : buffer.size()), policy.config().toJson());
+                steps.periodMetrics(buffer == null ? -1 : buffer.size()), policy.config().toJson(),
+                RecordedSettings.of(config));
         Checkpoint checkpoint = checkpoints.commit(period, trainer::saveCheckpoint, closing::get);
         version = next;
         periodStart = step;

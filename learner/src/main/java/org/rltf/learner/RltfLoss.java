@@ -14,7 +14,7 @@ import org.rltf.streams.Rewards;
  * optimizer step sums a supervised and an RL part:
  *
  * <pre>
- *   L      = L_rl + L_sl
+ *   L      = lambda * L_rl + L_sl                                                             lambda = learner.rl.weight (1)
  *
  *   L_rl   = - sum_{W in RL batch} sum_t  A_t * log p(w_t | prompt, w_&lt;t)  /  N_rl          N_rl = RL tokens in the batch
  *   A_t    = {@link Rewards#advantages}(W): (R(W) - b(problem)) + R_fine_t * alpha, computed by the buffer
@@ -22,7 +22,7 @@ import org.rltf.streams.Rewards;
  *   L_sl   = - sum_{reference} sum_t log p(y_t | prompt, y_&lt;t)  /  N_sl                    N_sl = reference tokens
  * </pre>
  *
- * So the RL weight of token t is {@code A_t / N_rl} and the supervised weight of every reference token is
+ * So the RL weight of token t is {@code lambda * A_t / N_rl} and the supervised weight of every reference token is
  * {@code 1 / N_sl}: both terms are token means over their half of the batch. The REINFORCE form is
  * behaviour-independent: no importance ratio, no critic, no KL, no entropy term (section 4).
  *
@@ -32,15 +32,20 @@ import org.rltf.streams.Rewards;
 public final class RltfLoss {
     private RltfLoss() {}
 
-    /** The RL part: one sequence per experience, weights A_t / N_rl. */
+    /** The RL part with lambda = 1. */
     public static List<TokenSequence> rlSequences(List<Experience> batch) {
+        return rlSequences(batch, 1f);
+    }
+
+    /** The RL part: one sequence per experience, weights lambda * A_t / N_rl. */
+    public static List<TokenSequence> rlSequences(List<Experience> batch, float lambda) {
         int n = 0; // N_rl
         for (Experience e : batch) n += e.getTokenIds().size();
         List<TokenSequence> out = new ArrayList<>(batch.size());
         for (Experience e : batch) {
             float[] a = Rewards.advantages(e);
             float[] w = new float[a.length];
-            for (int t = 0; t < a.length; t++) w[t] = a[t] / n;
+            for (int t = 0; t < a.length; t++) w[t] = lambda * a[t] / n;
             out.add(new TokenSequence(ints(e.getPromptTokenIds()), ints(e.getTokenIds()), w));
         }
         return out;

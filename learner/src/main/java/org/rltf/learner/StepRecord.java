@@ -6,8 +6,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import org.rltf.events.Experience;
@@ -44,6 +46,7 @@ final class StepRecord {
     private final Counter stepsCounter;
     private final Counter checkpointsCounter;
     private final Timer stepTimer;
+    private final AtomicReference<Double> policyLag = new AtomicReference<>(Double.NaN);
 
     StepRecord(String run, MeterRegistry meters) {
         this.run = run;
@@ -53,6 +56,9 @@ final class StepRecord {
                 .description("Checkpoints committed").register(meters);
         this.stepTimer = Timer.builder("rltf.learner.step").tag("run", run)
                 .description("Time of one optimizer step, snapshot to update").register(meters);
+        Gauge.builder("rltf.learner.policy.lag", policyLag, AtomicReference::get).tag("run", run)
+                .description("Mean policy lag (learner version - sampling version) of the last step's RL batch")
+                .register(meters);
     }
 
     /**
@@ -92,6 +98,7 @@ final class StepRecord {
                 .build();
         period.add(new Stamped(record, stamp));
         stepsCounter.increment();
+        policyLag.set(rlStats.meanPolicyLag());
         stepTimer.record(timings.totalNanos(), TimeUnit.NANOSECONDS);
         return record;
     }

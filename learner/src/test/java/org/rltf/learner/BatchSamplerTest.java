@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 import org.junit.jupiter.api.Test;
+import org.rltf.kernel.Seeds;
 
 class BatchSamplerTest {
 
@@ -21,6 +22,13 @@ class BatchSamplerTest {
         assertThat(a).isEqualTo(b).hasSize(8).doesNotHaveDuplicates();
         assertThat(c).isNotEqualTo(a);
         assertThat(BatchSampler.stepSeed(42, 7)).isNotEqualTo(BatchSampler.stepSeed(43, 7));
+    }
+
+    @Test
+    void recordedSeedsStayWithinWhatEveryAvroReaderDecodesExactly() {
+        for (long runSeed : new long[] {0, 42, -1, Long.MIN_VALUE, Long.MAX_VALUE})
+            for (long step = 1; step <= 1000; step++)
+                assertThat(BatchSampler.stepSeed(runSeed, step)).isBetween(0L, Seeds.MAX_RECORDED);
     }
 
     @Test

@@ -140,7 +140,8 @@ class CheckpointLogTest {
     }
 
     private static CheckpointLog.Period period(long version, long step, long stamp, List<StepRecord.Stamped> steps) {
-        return new CheckpointLog.Period(version, step, stamp, steps, Map.of("steps", (double) steps.size()), "{}");
+        return new CheckpointLog.Period(version, step, stamp, steps, Map.of("steps", (double) steps.size()), "{}",
+                Map.of());
     }
 
     /** A checkpoint directory holding one file, "weights", with {@code content}. */

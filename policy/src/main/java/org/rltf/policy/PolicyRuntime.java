@@ -3,6 +3,7 @@ package org.rltf.policy;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.engine.StandardCapabilities;
+import ai.djl.pytorch.jni.JniUtils;
 
 import java.util.Locale;
 
@@ -57,6 +58,28 @@ public final class PolicyRuntime {
                 }
                 throw new IllegalArgumentException(DEVICE_PROPERTY + "=" + spec + ": expected auto, cpu, gpu or gpu(N)");
         }
+    }
+
+    /** libtorch's intra-op thread count now (the engine loads on first use). CPU results depend on it. */
+    public static int threads() {
+        engine();
+        return JniUtils.getNumThreads();
+    }
+
+    /** libtorch's inter-op thread count now. */
+    public static int interopThreads() {
+        engine();
+        return JniUtils.getNumInteropThreads();
+    }
+
+    /**
+     * Sets libtorch's intra-op thread count for what runs from now on, e.g. to a recorded run's before replaying
+     * it: a CPU reduction splits its work by thread, so the last bits of a sum depend on the count.
+     */
+    public static void setThreads(int threads) {
+        if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+        engine();
+        JniUtils.setNumThreads(threads);
     }
 
     /** Asks for a GPU count only with the CUDA flavour of libtorch (the CPU one makes DJL log a CUDA warning). */

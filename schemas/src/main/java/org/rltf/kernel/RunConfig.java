@@ -27,6 +27,10 @@ public final class RunConfig {
             + "the schema registry (reaching the brokers, fencing an older instance, reading a topic to its end) before "
             + "it gives up with an error naming the servers and what it was doing. Once running, a service rides out "
             + "outages of any length.";
+    public static final String METRICS_PORT_CONFIG = "metrics.port";
+    private static final String METRICS_PORT_DOC = "Serve the service's Prometheus metrics (its own meters, the JVM's and "
+            + "every Kafka client's: consumer lag, records/s) at http://<host>:<port>/metrics; 0 takes any free port "
+            + "(logged), -1 serves none. Served when the service runs as rltf <service>.";
 
     /** A run name usable in topic names ({@link Topics#validateRun}). */
     public static final ConfigDef.Validator RUN_NAME = Validators.described(
@@ -54,6 +58,8 @@ public final class RunConfig {
                 .define(SCHEMA_REGISTRY_URL_CONFIG, Type.STRING, ConfigDef.NO_DEFAULT_VALUE,
                         new ConfigDef.NonEmptyString(), Importance.HIGH, SCHEMA_REGISTRY_URL_DOC)
                 .define(STARTUP_TIMEOUT_MS_CONFIG, Type.LONG, 60_000L, ConfigDef.Range.atLeast(0), Importance.LOW,
-                        STARTUP_TIMEOUT_MS_DOC);
+                        STARTUP_TIMEOUT_MS_DOC)
+                .define(METRICS_PORT_CONFIG, Type.INT, -1, ConfigDef.Range.between(-1, 65535), Importance.LOW,
+                        METRICS_PORT_DOC);
     }
 }

@@ -53,7 +53,11 @@ public final class ServiceMain {
         }
         Service service;
         try {
-            service = factory.apply(ConfigContract.resolve(spec, cli, file, env));
+            Map<String, Object> config = ConfigContract.resolve(spec, cli, file, env);
+            if (!String.valueOf(config.getOrDefault(RunConfig.METRICS_PORT_CONFIG, "-1")).trim().startsWith("-"))
+                err.println(spec.name() + ": " + RunConfig.METRICS_PORT_CONFIG + " is served by the rltf launcher (rltf "
+                        + spec.name() + " --metrics-port N), not by this entry point: no metrics endpoint");
+            service = factory.apply(config);
         } catch (ConfigException e) {
             err.println(spec.name() + ": invalid configuration: " + e.getMessage());
             return 2;

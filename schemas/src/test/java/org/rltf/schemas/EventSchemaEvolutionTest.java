@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
@@ -19,12 +20,17 @@ import org.apache.avro.io.EncoderFactory;
 import org.apache.avro.specific.SpecificDatumReader;
 import org.junit.jupiter.api.Test;
 import org.rltf.events.BaselineSource;
+import org.rltf.events.Checkpoint;
 import org.rltf.events.ErrorCategory;
 import org.rltf.events.Evaluation;
 import org.rltf.events.Experience;
 import org.rltf.events.LearnerStep;
 import org.rltf.events.Outcome;
 import org.rltf.events.PassAtK;
+import org.rltf.events.Problem;
+import org.rltf.events.ReferenceSolution;
+import org.rltf.events.TestKind;
+import org.rltf.events.TestSuite;
 import org.rltf.schemas.serde.CompatibilityLevel;
 
 /**
@@ -102,6 +108,28 @@ class EventSchemaEvolutionTest {
     }
 
     @Test
+    void checkpointOfSchemaOneReadsWithAnUnrecordedLearnerConfig() throws IOException {
+        Schema v1 = earlier("Checkpoint-1.avsc");
+        assertThat(CompatibilityLevel.FULL.check(Checkpoint.getClassSchema(), List.of(v1))).isEmpty();
+
+        GenericRecord old = new GenericData.Record(v1);
+        old.put("schema_version", 1);
+        old.put("run", "r");
+        old.put("version", 2L);
+        old.put("step", 100L);
+        old.put("uri", "file:/store/r/v2/");
+        old.put("sha256", "ab");
+        old.put("size_bytes", 10L);
+        old.put("model_config", "{}");
+        old.put("metrics", Map.of("loss", 1.5));
+        Checkpoint read = new SpecificDatumReader<Checkpoint>(v1, Checkpoint.getClassSchema())
+                .read(null, DecoderFactory.get().binaryDecoder(write(v1, old), null));
+        assertThat(read.getStep()).isEqualTo(100L);
+        // Not recorded then: empty, which rltf replay reports as "this run predates the recorded learner config".
+        assertThat(read.getLearnerConfig()).isEmpty();
+    }
+
+    @Test
     void evaluationOfSchemaOneReadsWithUnrecordedSettingsAndShares() throws IOException {
         Schema.Parser parser = new Schema.Parser();
         parser.parse(PassAtK.getClassSchema().toString());
@@ -124,5 +152,18 @@ class EventSchemaEvolutionTest {
         assertThat(read.getGreedyPassAt1()).isNull();
         assertThat(read.getStep()).isEqualTo(-1);
         assertThat(read.getOutcomeShares()).isEmpty();
+    }
+
+    @Test
+    void problemOfSchemaOneReadsWithNoTags() throws IOException {
+        Schema.Parser parser = new Schema.Parser();
+        parser.parse(TestKind.getClassSchema().toString());
+        parser.parse(TestSuite.getClassSchema().toString());
+        parser.parse(ReferenceSolution.getClassSchema().toString());
+        Schema v1;
+        try (InputStream in = EventSchemaEvolutionTest.class.getResourceAsStream("/evolution/Problem-1.avsc")) {
+            v1 = parser.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+        }
+        assertThat(CompatibilityLevel.FULL.check(Problem.getClassSchema(), List.of(v1))).isEmpty();
     }
 }

@@ -83,6 +83,7 @@ public final class LabConfigs {
         m.put(GeneratorConfig.BATCH_PROBLEMS_CONFIG, s.batchProblems());
         m.put(GeneratorConfig.MAX_NEW_TOKENS_CONFIG, s.maxNewTokens());
         m.put(GeneratorConfig.TEMPERATURE_CONFIG, s.temperature());
+        m.put(GeneratorConfig.TESTS_ONLY_WEIGHT_CONFIG, s.testsOnlyWeight());
         // Two samples published per RL sample trained on; room for the buffer's minimum fill and a period.
         m.put(GeneratorConfig.RATE_LIMIT_SAMPLES_PER_STEP_CONFIG, 2 * s.rlBatch());
         m.put(GeneratorConfig.RATE_LIMIT_ERROR_BUFFER_CONFIG, 2 * round + 2L * s.rlBatch() * s.checkpointInterval());
@@ -97,6 +98,8 @@ public final class LabConfigs {
         m.put(BufferConfig.MAX_POLICY_LAG_CONFIG, 2);
         m.put(BufferConfig.SNAPSHOT_INTERVAL_STEPS_CONFIG, s.checkpointInterval());
         m.put(BufferConfig.GROUP_SIZE_CONFIG, s.samplesPerProblem());
+        m.put(RewardConfig.BASELINE_CONFIG, s.baseline());
+        m.put(LearnerConfig.RL_WEIGHT_CONFIG, s.rlWeight());
         // Event time counts samples (1 ms each): wait up to 2000 samples for a problem's greedy program.
         m.put(BufferConfig.BASELINE_WAIT_MS_CONFIG, 2000);
         return withOverrides(LearnerConfig.SPEC, m);

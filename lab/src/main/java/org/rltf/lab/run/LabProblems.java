@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 
+import org.rltf.data.Curriculum;
 import org.rltf.data.Datasets;
 import org.rltf.events.Problem;
 import org.rltf.kernel.Seeds;
@@ -44,10 +45,16 @@ public record LabProblems(String spec, List<Problem> train, List<Problem> heldOu
      * with {@code testsOnlyShare} of the training problems published without references.
      */
     public static LabProblems resolve(String spec, int trainLimit, int testLimit, double testsOnlyShare, long seed) {
+        return resolve(spec, trainLimit, testLimit, testsOnlyShare, seed, null);
+    }
+
+    /** As above; the built-in curriculum is kept in {@code cache} (may be null) once generated. */
+    public static LabProblems resolve(String spec, int trainLimit, int testLimit, double testsOnlyShare, long seed,
+                                      java.nio.file.Path cache) {
         if (!(testsOnlyShare >= 0 && testsOnlyShare <= 1))
             throw new IllegalArgumentException("--tests-only-share must be in [0, 1], got " + testsOnlyShare);
         String s = spec.trim();
-        if (s.equals("builtin") || s.startsWith("builtin:")) return Builtin.resolve(s, trainLimit, testLimit, testsOnlyShare, seed);
+        if (s.equals("builtin")) return builtin(trainLimit, testLimit, testsOnlyShare, seed, cache);
         List<Problem> all = Datasets.load(s);
         List<Problem> train = Datasets.split(all, "train");
         List<Problem> test = Datasets.split(all, "test");
@@ -90,13 +97,14 @@ public record LabProblems(String spec, List<Problem> train, List<Problem> heldOu
         return sorted;
     }
 
-    /** The built-in curriculum; a separate class so the datasets path above stays plain. */
-    static final class Builtin {
-        private Builtin() {
-        }
-
-        static LabProblems resolve(String spec, int trainLimit, int testLimit, double testsOnlyShare, long seed) {
-            throw new UnsupportedOperationException("the built-in curriculum is not in this build yet");
-        }
+    /** The built-in curriculum: its own generator draws both splits and the tests-only share (region B first). */
+    private static LabProblems builtin(int trainLimit, int testLimit, double share, long seed, java.nio.file.Path cache) {
+        Curriculum.Settings defaults = Curriculum.Settings.defaults(seed);
+        Curriculum.Settings settings = new Curriculum.Settings(seed, trainLimit > 0 ? trainLimit : defaults.train(),
+                testLimit > 0 ? testLimit : defaults.test(), share);
+        List<Problem> all = Curriculum.generate(settings, "python3", cache);
+        return new LabProblems("builtin", Datasets.split(all, "train"), Datasets.split(all, "test"),
+                "the built-in curriculum " + (all.isEmpty() ? "" : all.get(0).getId().split("/")[1]) + ", seed " + seed
+                        + (share > 0 ? "; the tests-only share covers the alternative wordings (region B) first" : ""));
     }
 }

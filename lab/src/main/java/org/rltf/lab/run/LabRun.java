@@ -24,6 +24,7 @@ import org.rltf.events.LearnerStep;
 import org.rltf.grader.Grader;
 import org.rltf.grader.GraderConfig;
 import org.rltf.kernel.RunConfig;
+import org.rltf.lab.metrics.PrometheusMetrics;
 import org.rltf.learner.LearnerService;
 import org.rltf.policy.Policy;
 import org.slf4j.Logger;
@@ -46,6 +47,9 @@ public final class LabRun {
     private final Path brokerData;
     private final LabSummary summary;
     private LabProblems problems;
+    private Path initFrom;
+    private int metricsPort = -1;
+    private PrometheusMetrics metrics;
     private LabConfigs configs;
 
     /**
@@ -64,9 +68,22 @@ public final class LabRun {
 
     public LabSummary summary() { return summary; }
 
+    /** Serve the services' meters for Prometheus on {@code port} (0: any free port) while the lab runs. */
+    public LabRun metricsPort(int port) {
+        this.metricsPort = port;
+        return this;
+    }
+
+    /** Start both arms from this checkpoint instead of a (cached) warm-up. */
+    public LabRun initFrom(Path checkpoint) {
+        this.initFrom = checkpoint;
+        return this;
+    }
+
     public void run() throws Exception {
         long started = System.nanoTime();
-        problems = LabProblems.resolve(s.problems(), s.trainProblems(), s.testProblems(), s.testsOnlyShare(), s.seed());
+        problems = LabProblems.resolve(s.problems(), s.trainProblems(), s.testProblems(), s.testsOnlyShare(), s.seed(),
+                cache.resolveSibling("curriculum"));
         int referenced = problems.referenced().size();
         console.line("Problems: %s, %d training (%d with reference solutions, %d tests only), %d held out",
                 s.problems(), problems.train().size(), referenced, problems.train().size() - referenced,
@@ -92,15 +109,21 @@ public final class LabRun {
                 cluster.put(RunConfig.BOOTSTRAP_SERVERS_CONFIG, externalBootstrap);
                 cluster.put(RunConfig.SCHEMA_REGISTRY_URL_CONFIG, externalRegistry);
             }
-            configs = new LabConfigs(s, cluster);
+            if (metricsPort >= 0) {
+                metrics = PrometheusMetrics.start("0.0.0.0", metricsPort);
+                console.line("Prometheus metrics on http://localhost:%d/metrics", metrics.port());
+            }
+            configs = new LabConfigs(s, metrics == null ? cluster : PrometheusMetrics.withKafkaClientMeters(cluster));
             for (String run : s.compare() ? List.of(s.run(), s.slRun()) : List.of(s.run())) {
                 ProblemImport.createTopics(cluster, run);
                 ProblemImport.publish(cluster, run, problems.all(), s.epochMs());
             }
 
-            Warmup.Result warm = Warmup.obtain(new Warmup.Spec(Warmup.examples(problems.referenced()), s.preset(),
-                    s.warmupSteps(), s.warmupBatch(), s.warmupLr(), 0.1, s.seed(), s.threads()), cache, console);
-            console.line("Warm-up: %s (%s)", warm.checkpoint(), warm.cached()
+            Warmup.Result warm = initFrom != null ? new Warmup.Result(initFrom, true, 0, Double.NaN)
+                    : Warmup.obtain(new Warmup.Spec(Warmup.examples(problems.referenced()), s.preset(), s.warmupSteps(),
+                    s.warmupBatch(), s.warmupLr(), 0.1, s.seed(), s.threads()), cache, console);
+            if (initFrom != null) console.line("Starting point: %s (given; no warm-up)", initFrom);
+            else console.line("Warm-up: %s (%s)", warm.checkpoint(), warm.cached()
                     ? String.format("cached; it took %.0f s to train", warm.trainSeconds())
                     : String.format("trained in %.0f s, final loss %.3f", warm.trainSeconds(), warm.finalLoss()));
             summary.fact("warmup_seconds", warm.trainSeconds());
@@ -110,6 +133,7 @@ public final class LabRun {
             if (s.compare()) supervisedOnly(warm.checkpoint(), rlNanos);
             summary.fact("total_seconds", (System.nanoTime() - started) / 1e9);
         } finally {
+            if (metrics != null) metrics.close();
             if (stack != null) stack.close();
         }
         summary.print(console.out());
@@ -120,7 +144,7 @@ public final class LabRun {
 
     /** The online RLTF phase; returns its wall time (learner start to its last checkpoint). */
     private long online(Path warm) throws Exception {
-        MeterRegistry meters = new SimpleMeterRegistry();
+        MeterRegistry meters = metrics != null ? metrics.registry() : new SimpleMeterRegistry();
         List<Map<String, Object>> graders = new ArrayList<>();
         for (int i = 0; i < s.graders(); i++) graders.add(configs.grader(i));
         Online online = new Online(meters);

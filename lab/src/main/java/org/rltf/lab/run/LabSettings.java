@@ -15,14 +15,17 @@ import java.util.Map;
  * @param warmupLr        the warm-up's peak learning rate
  * @param lr              the online phase's peak learning rate (both arms)
  * @param evalEvery       the evaluator evaluates every this many checkpoint versions during the online phase
+ * @param baseline        the RL baseline: greedy, group-mean or none
+ * @param testsOnlyWeight how often the generator samples a problem without references per time it samples one with
+ * @param rlWeight        lambda in L = lambda * L_rl + L_sl
  * @param overrides       {@code -c key=value}: each goes to the services whose keys include it
  */
 public record LabSettings(String run, Path runDir, long epochMs, long seed, String problems, int trainProblems,
                           int testProblems, double testsOnlyShare, String preset, int warmupSteps, int warmupBatch,
                           double warmupLr, long steps, double minutes, int checkpointInterval, int samplesPerProblem,
                           int batchProblems, int maxNewTokens, float temperature, int graders, double lr, int rlBatch,
-                          int slBatch, int evalN, int evalEvery, boolean compare, int threads,
-                          Map<String, String> overrides) {
+                          int slBatch, int evalN, int evalEvery, boolean compare, int threads, String baseline,
+                          int testsOnlyWeight, double rlWeight, Map<String, String> overrides) {
     public LabSettings {
         overrides = Map.copyOf(overrides);
     }

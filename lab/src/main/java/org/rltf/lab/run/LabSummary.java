@@ -81,6 +81,15 @@ public final class LabSummary {
                     100 * o.getOrDefault(Outcome.PASS, 0.0), 100 * o.getOrDefault(Outcome.FAILURE, 0.0),
                     100 * o.getOrDefault(Outcome.RUNTIME_ERROR, 0.0), 100 * o.getOrDefault(Outcome.SYNTAX_ERROR, 0.0));
         }
+        if (!first.passAtKByTag("region", 1).isEmpty()) {
+            out.printf("%nHeld-out pass@1 by region (B: wordings only problems without references show):%n");
+            for (Arm a : arms) {
+                StringBuilder line = new StringBuilder(String.format("%-26s", a.label()));
+                a.report().passAtKByTag("region", 1).forEach((region, v) ->
+                        line.append(String.format("  %s %5.1f%%", region, 100 * v)));
+                out.println(line);
+            }
+        }
         TreeSet<String> classes = new TreeSet<>();
         for (Arm a : arms) classes.addAll(a.report().errorClassShares().keySet());
         if (!classes.isEmpty()) {
@@ -122,6 +131,8 @@ public final class LabSummary {
             r.errorClassShares().forEach(errors::put);
             ObjectNode byDifficulty = arm.putObject("pass@1_by_difficulty");
             r.passAtK().forEach((d, byK) -> byDifficulty.put(d, byK.get(1)));
+            ObjectNode byRegion = arm.putObject("pass@1_by_region");
+            r.passAtKByTag("region", 1).forEach(byRegion::put);
         }
         ArrayNode curveNode = root.putArray("heldout_curve");
         for (Point p : curve) {

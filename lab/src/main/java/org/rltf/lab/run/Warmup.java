@@ -35,7 +35,7 @@ import org.rltf.policy.TrainerConfig;
  */
 public final class Warmup {
     /** Bumped when the warm-up's code changes what it computes. */
-    static final String FORMAT = "rltf-warmup-1";
+    static final String FORMAT = "rltf-warmup-2";
 
     /** What a warm-up is: its examples and how it trains on them. */
     public record Spec(List<SftExample> examples, String preset, int steps, int batch, double lr, double weightDecay,
@@ -101,7 +101,9 @@ public final class Warmup {
         deleteRecursively(dir);
         Tokenizer tok = Tokenizer.bytes();
         int warm = Math.min(100, spec.steps() / 10);
-        TrainerConfig tc = new TrainerConfig(spec.lr(), spec.weightDecay(), 0.9, 0.95, 1e-8, warm, 1.0, spec.seed());
+        // nanoGPT's schedule: linear warm-up, then a cosine to a tenth of the peak at the last step.
+        TrainerConfig tc = new TrainerConfig(spec.lr(), spec.weightDecay(), 0.9, 0.95, 1e-8, warm, 1.0, spec.seed(),
+                spec.steps(), spec.lr() / 10);
         Sft.Options options = new Sft.Options(spec.steps(), spec.batch(), spec.batch(), tc, spec.seed(), 0);
         long t0 = System.nanoTime();
         Sft.Result r;
