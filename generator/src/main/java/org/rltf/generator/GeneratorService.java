@@ -98,11 +98,10 @@ public final class GeneratorService implements Service {
     private final CheckpointFollower follower;
     private final RoundSampler sampler;
     private final RateLimiter limiter;
+    private final ProblemCycle cycle;
     private final EventClock clock;
 
     private long round;
-    private long cursor;
-    private int consumed; // cycle positions the last chunk took
     private boolean deadLettersPending;
     private boolean waitingLogged;
     private long lastProgressNanos = System.nanoTime();
@@ -132,6 +131,7 @@ public final class GeneratorService implements Service {
         this.limiter = new RateLimiter(config.rateLimitSamplesPerStep(), config.rateLimitErrorBuffer());
         this.clock = new EventClock(config.eventTimeTickMs());
         this.sampler = new RoundSampler(config);
+        this.cycle = new ProblemCycle(config.batchProblems(), config.testsOnlyWeight());
         this.startup = ClusterWait.of(config.originals(), serviceName).stoppingWhen(closing::get);
 
         Map<String, Object> serde = ClientConfigs.serde(config.originals());
@@ -207,7 +207,7 @@ public final class GeneratorService implements Service {
             readControl(pollTimeout);
             return;
         }
-        List<Problem> chunk = nextChunk();
+        List<Problem> chunk = cycle.next(problems.list());
         if (!limiter.tryAcquire(chunk.size() * sampler.samplesPerProblem())) {
             waitForLearner();
             return;
@@ -357,28 +357,6 @@ public final class GeneratorService implements Service {
 
     // ---- generation ----------------------------------------------------------------------------------------------
 
-    /**
-     * The next batch.problems distinct problems of a round-robin cycle (fewer only when the run has fewer problems):
-     * every problem in id order, then the problems without references another generator.tests.only.weight - 1 times.
-     */
-    private List<Problem> nextChunk() {
-        List<Problem> all = problems.list();
-        List<Problem> cycle = new ArrayList<>(all);
-        if (config.testsOnlyWeight() > 1) {
-            List<Problem> testsOnly = all.stream().filter(p -> p.getReferenceSolutions().isEmpty()).toList();
-            for (int i = 1; i < config.testsOnlyWeight(); i++) cycle.addAll(testsOnly);
-        }
-        int size = Math.min(config.batchProblems(), all.size());
-        java.util.LinkedHashMap<String, Problem> chunk = new java.util.LinkedHashMap<>();
-        consumed = 0;
-        while (chunk.size() < size && consumed < cycle.size()) {
-            Problem p = cycle.get((int) ((cursor + consumed) % cycle.size()));
-            chunk.putIfAbsent(p.getId(), p); // a sample id names its problem once per round
-            consumed++;
-        }
-        return new ArrayList<>(chunk.values());
-    }
-
     /** Samples a round and commits it in one transaction, through outages; a stop requested meanwhile aborts it. */
     private void publishRound(List<Problem> chunk) {
         long start = System.nanoTime();
@@ -395,7 +373,7 @@ public final class GeneratorService implements Service {
                 log.info("Generator {} stops mid-round: {} aborted, none of it published", serviceName, what);
             throw e;
         }
-        cursor += consumed;
+        cycle.advance();
         publishedVersion = version;
         round++;
         roundsDone++;
