@@ -34,6 +34,7 @@ import picocli.CommandLine.Command;
                 RegistryCommand.class,
                 ImportCommand.class,
                 ChaosCommand.class,
+                ModelCommand.class,
                 ReplayCommand.class,
                 RegradeCommand.class,
                 TailCommand.class,
