@@ -35,6 +35,7 @@ import org.rltf.events.Problem;
 import org.rltf.grader.Grader;
 import org.rltf.grader.GraderConfig;
 import org.rltf.kernel.ClientConfigs;
+import org.rltf.kernel.ClusterWait;
 import org.rltf.kernel.EventConsumer;
 import org.rltf.kernel.ProblemTable;
 import org.rltf.kernel.Service;
@@ -161,7 +162,9 @@ public final class EvaluatorService implements Service {
         if (!started.compareAndSet(false, true)) throw new IllegalStateException("EvaluatorService already ran");
         try {
             if (closing.get()) return;
-            problems.catchUp();
+            ClusterWait startup = ClusterWait.of(config.originals(), serviceName).stoppingWhen(closing::get);
+            startup.awaitCluster("start evaluating for run " + config.run());
+            startup.await("read " + topics.problems() + " to its end", problems::catchUp);
             log.info("Evaluator {}: {} problems of split '{}' in {}; evaluating every {} version(s) of {}", serviceName,
                     problems.size(), config.split(), topics.problems(), config.everyVersions(), topics.checkpoints());
             try {

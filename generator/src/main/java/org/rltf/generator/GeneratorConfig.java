@@ -99,16 +99,19 @@ public final class GeneratorConfig extends AbstractConfig {
             + "clocks meet again at each checkpoint.";
 
     public static final String RATE_LIMIT_SAMPLES_PER_STEP_CONFIG = "generator.rate.limit.samples.per.step";
-    private static final String RATE_LIMIT_SAMPLES_PER_STEP_DOC = "Backpressure, like Reverb's rate limiter: this "
-            + "generator may have published at most generator.rate.limit.error.buffer + this ratio * (the learner's newest "
-            + "committed step) samples, greedy ones included; beyond that it waits for the learner. 0 turns the limit "
-            + "off. The learner's steps become visible once per checkpoint period (they commit with the checkpoint).";
+    private static final String RATE_LIMIT_SAMPLES_PER_STEP_DOC = "Backpressure, like Reverb's rate limiter: the "
+            + "run's generators together may have published at most generator.rate.limit.error.buffer + this ratio * "
+            + "(the learner's newest committed step) samples, greedy ones included (each counts every generator's "
+            + "samples in the samples topic); beyond that they wait for the learner. 0 turns the limit off. The "
+            + "learner's steps become visible once per checkpoint period (they commit with the checkpoint). All of a "
+            + "run's generators should use the same limit.";
 
     public static final String RATE_LIMIT_ERROR_BUFFER_CONFIG = "generator.rate.limit.error.buffer";
     private static final String RATE_LIMIT_ERROR_BUFFER_DOC = "How many samples the generator may run ahead of the "
             + "ratio; also what it may publish before the learner's first step, so it must cover the learner's "
-            + "buffer.min.fill (with the rounds' greedy samples) or the two wait for each other. A restarted generator "
-            + "starts with this much room again. At least one round: generator.batch.problems * "
+            + "buffer.min.fill (with the rounds' greedy samples) or the two wait for each other. It is the run's "
+            + "room, not each generator's: a second or a restarted generator finds what the others used taken. At least "
+            + "one round: generator.batch.problems * "
             + "(generator.samples.per.problem + 1).";
 
     public static final String MAX_ROUNDS_CONFIG = "generator.max.rounds";
@@ -253,8 +256,8 @@ public final class GeneratorConfig extends AbstractConfig {
 
     /** The consumer that reads the checkpoints and the learner's steps. */
     public static final String CONTROL_CONSUMER = "control";
-    /** The consumer that finds a restarted generator's own samples. */
-    public static final String RESUME_CONSUMER = "resume";
+    /** The consumer that reads the high watermarks of the control topics at start ({@code Partitions.highWatermarks}). */
+    public static final String ENDS_CONSUMER = "ends";
     /** The problems table's consumer. */
     public static final String PROBLEMS_CONSUMER = "problems";
 
@@ -264,9 +267,20 @@ public final class GeneratorConfig extends AbstractConfig {
         return purpose == null ? id : id + "-" + purpose;
     }
 
-    /** The producer of samples and dead letters: idempotent, acks=all; {@code producer.*} overrides apply. */
+    /**
+     * The generator's transactional.id, {@code rltf-generator-<run>-<generator id>}: a restarted generator fences its
+     * older instance and aborts the round that was in flight. (With the default id, gen-<pid>, a crashed instance's
+     * open round holds read_committed readers back until its transaction times out: give generators stable ids.)
+     */
+    public String transactionalId() { return clientId(null); }
+
+    /**
+     * The producer of samples: transactional (one transaction per round), acks=all; {@code producer.*} overrides
+     * apply.
+     */
     public Map<String, Object> producerConfigs() {
         return ClientConfigs.producer(originals(), clientId(null), Map.of(
+                ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId(),
                 ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
                 ProducerConfig.ACKS_CONFIG, "all",
                 ProducerConfig.LINGER_MS_CONFIG, 5));

@@ -1,9 +1,12 @@
 package org.rltf.generator;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -12,11 +15,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -25,17 +28,19 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.common.utils.Utils;
 import org.rltf.events.Checkpoint;
-import org.rltf.events.DeadLetter;
 import org.rltf.events.LearnerStep;
 import org.rltf.events.Problem;
 import org.rltf.events.Sample;
 import org.rltf.kernel.ClientConfigs;
+import org.rltf.kernel.ClusterWait;
 import org.rltf.kernel.DeadLetters;
+import org.rltf.kernel.Outages;
 import org.rltf.kernel.Partitions;
 import org.rltf.kernel.ProblemTable;
 import org.rltf.kernel.RecordDecoder;
 import org.rltf.kernel.Service;
 import org.rltf.kernel.ServiceMain;
+import org.rltf.kernel.Transactions;
 import org.rltf.schemas.Topics;
 import org.rltf.schemas.serde.AvroSerdes;
 import org.rltf.schemas.serde.SchemaRegistryClient;
@@ -50,18 +55,27 @@ import org.slf4j.LoggerFactory;
  * ones per problem) and publishes them to {@code samples}, keyed by sample id ({@link SampleIds}). Record timestamps
  * come from {@link EventClock}, a logical clock anchored on checkpoint event times: no wall clock decides anything.
  *
+ * <p><b>Publishing: a round whole, or not at all.</b> A round is one Kafka transaction ({@link Transactions#commit}):
+ * every send's result is checked by the commit, and a round the broker could not take (it was down, a send timed out)
+ * is aborted and published again after a backoff, for as long as the outage lasts. Readers with
+ * {@code read_committed} (the graders, the buffer) see each committed round once and nothing of an aborted one. A
+ * record the broker refuses for good (too large) stops the generator with that error rather than drop it. A crash
+ * or a stop mid-round leaves an aborted transaction, which a restart (fencing the old instance by transactional.id)
+ * publishes again under the same round number.
+ *
  * <p>Between rounds (never inside one) it reads what has arrived, with {@code read_committed}: new problems
  * ({@link ProblemTable}), new checkpoints ({@link CheckpointFollower}: verified, then switched to, or dead-lettered
- * with the old weights kept) and the learner's committed steps. Records that cannot be decoded are dead-lettered,
- * and the service carries on. Backpressure: {@link RateLimiter} keeps it within a samples-per-learner-step ratio.
+ * with the old weights kept), the learner's committed steps, and the run's samples. Records that cannot be decoded
+ * are dead-lettered, and the service carries on. Backpressure: {@link RateLimiter} keeps the run's generators
+ * together within a samples-per-learner-step ratio, counting every generator's samples in the samples topic.
+ * Outages of the broker or the schema registry are waited out ({@link Outages}); at start-up for at most
+ * {@code startup.timeout.ms} ({@link ClusterWait}).
  *
  * <p>Restart: the generator adopts the newest valid checkpoint and continues where its own samples of that version
- * end ({@link ResumePoint}), so no sample id is ever reused. Publishing is at-least-once with an idempotent producer.
+ * end ({@link ResumePoint}), so no sample id is ever reused.
  */
 public final class GeneratorService implements Service {
     private static final Logger log = LoggerFactory.getLogger(GeneratorService.class);
-    /** Bounds each metadata request and reading the problems to their end. */
-    private static final Duration CLUSTER_TIMEOUT = Duration.ofSeconds(60);
 
     private final GeneratorConfig config;
     private final Topics topics;
@@ -69,24 +83,25 @@ public final class GeneratorService implements Service {
     private final Duration pollTimeout;
     private final MeterRegistry meters;
     private final GeneratorMetrics metrics;
+    private final ClusterWait startup;
     private final SchemaRegistryClient registry;
     private final Serializer<Sample> sampleSerializer;
-    private final Serializer<DeadLetter> deadLetterSerializer;
     private final StringSerializer keySerializer = new StringSerializer();
     private final RecordDecoder<String, Checkpoint> checkpointDecoder;
     private final RecordDecoder<String, LearnerStep> stepDecoder;
+    /** Transactional: one transaction per round. */
     private final KafkaProducer<byte[], byte[]> producer;
     private final DeadLetters deadLetters;
+    /** Reads the checkpoints, the learner's steps and the run's samples. */
     private final KafkaConsumer<byte[], byte[]> control;
     private final ProblemTable problems;
     private final CheckpointFollower follower;
     private final RoundSampler sampler;
     private final RateLimiter limiter;
+    private final ProblemCycle cycle;
     private final EventClock clock;
 
     private long round;
-    private long cursor;
-    private int consumed; // cycle positions the last chunk took
     private boolean deadLettersPending;
     private boolean waitingLogged;
     private long lastProgressNanos = System.nanoTime();
@@ -116,11 +131,12 @@ public final class GeneratorService implements Service {
         this.limiter = new RateLimiter(config.rateLimitSamplesPerStep(), config.rateLimitErrorBuffer());
         this.clock = new EventClock(config.eventTimeTickMs());
         this.sampler = new RoundSampler(config);
+        this.cycle = new ProblemCycle(config.batchProblems(), config.testsOnlyWeight());
+        this.startup = ClusterWait.of(config.originals(), serviceName).stoppingWhen(closing::get);
 
         Map<String, Object> serde = ClientConfigs.serde(config.originals());
         this.registry = SchemaRegistryClient.create(serde);
         this.sampleSerializer = AvroSerdes.serde(Sample.class, registry, serde, false).serializer();
-        this.deadLetterSerializer = AvroSerdes.serde(DeadLetter.class, registry, serde, false).serializer();
         StringDeserializer keys = new StringDeserializer();
         this.checkpointDecoder = new RecordDecoder<>(keys,
                 AvroSerdes.serde(Checkpoint.class, registry, serde, false).deserializer());
@@ -128,13 +144,14 @@ public final class GeneratorService implements Service {
                 AvroSerdes.serde(LearnerStep.class, registry, serde, false).deserializer());
 
         this.producer = new KafkaProducer<>(config.producerConfigs(), new ByteArraySerializer(), new ByteArraySerializer());
-        this.deadLetters = new DeadLetters(producer, deadLetterSerializer, serviceName);
+        this.deadLetters = DeadLetters.create(config.originals(), serviceName);
         this.control = new KafkaConsumer<>(config.consumerConfigs(GeneratorConfig.CONTROL_CONSUMER),
                 new ByteArrayDeserializer(), new ByteArrayDeserializer());
         // The table builds its consumer from the same whole config: consumerConfigs(PROBLEMS_CONSUMER).
         this.problems = ProblemTable.open(config.originals(), config.clientId(GeneratorConfig.PROBLEMS_CONSUMER),
                 topics.problems(), AvroSerdes.serde(Problem.class, registry, serde, false).deserializer(),
-                ProblemTable.splits(Set.copyOf(config.problemsSplits())), this::deadLetterProblem, CLUSTER_TIMEOUT);
+                ProblemTable.splits(Set.copyOf(config.problemsSplits())), this::deadLetterProblem,
+                startup.attemptTimeout());
         this.follower = new CheckpointFollower(config.checkpointStoreDir(), config.maxNewTokens(), topics, deadLetters,
                 metrics, serviceName);
     }
@@ -149,6 +166,7 @@ public final class GeneratorService implements Service {
     /** The policy version of the newest published round, -1 before the first. */
     public long publishedVersion() { return publishedVersion; }
 
+    /** Rounds published (committed) by this instance. */
     public long rounds() { return roundsDone; }
 
     /** Generates until {@link #close()}, {@code generator.max.rounds}, or a fatal error (rethrown). */
@@ -160,29 +178,21 @@ public final class GeneratorService implements Service {
             catchUp();
             log.info("Generator {} on run {}: {} training problems, policy version {}, round {}, {}",
                     serviceName, config.run(), problems.size(), follower.version(), round, limiter);
-            while (!closing.get() && (config.maxRounds() == 0 || roundsDone < config.maxRounds())) {
-                readControl(Duration.ZERO);
-                if (!follower.hasPolicy() || problems.isEmpty()) { // nothing to sample with, or nothing to sample
-                    readControl(pollTimeout);
-                    continue;
-                }
-                List<Problem> chunk = nextChunk();
-                if (!limiter.tryAcquire(chunk.size() * sampler.samplesPerProblem())) {
-                    waitForLearner();
-                    continue;
-                }
-                publishRound(chunk);
-                logProgressIfDue();
-            }
+            while (!closing.get() && (config.maxRounds() == 0 || roundsDone < config.maxRounds()))
+                Outages.retry(log, "Generator " + serviceName, this::step, closing::get);
         } catch (WakeupException e) {
             if (!closing.get()) {
                 failure = e;
                 throw e;
             }
         } catch (RuntimeException | Error e) {
-            failure = e;
-            log.error("Generator {} stopped on an unrecoverable error", serviceName, e);
-            throw e;
+            if (closing.get() && Outages.isTransient(e)) {
+                log.info("Generator {} stops during an outage", serviceName);
+            } else {
+                failure = e;
+                log.error("Generator {} stopped on an unrecoverable error", serviceName, e);
+                throw e;
+            }
         } finally {
             logProgress();
             closeClients();
@@ -190,37 +200,42 @@ public final class GeneratorService implements Service {
         }
     }
 
-    // ---- reading: problems, checkpoints, learner steps -----------------------------------------------------------
-
-    /**
-     * Reads the problems and the control topics to their current ends, then adopts the newest checkpoint that
-     * verifies (older ones are not loaded one by one) and resumes this generator's round count and clock under it.
-     */
-    private void catchUp() {
-        problems.catchUp();
-        Partitions.assignFromBeginning(control, List.of(topics.checkpoints(), topics.learnerSteps()), CLUSTER_TIMEOUT);
-        Map<TopicPartition, Long> ends = control.endOffsets(control.assignment(), CLUSTER_TIMEOUT);
-        List<ConsumerRecord<byte[], byte[]>> checkpoints = new ArrayList<>();
-        while (!closing.get() && !Partitions.reached(control, ends)) {
-            for (ConsumerRecord<byte[], byte[]> raw : control.poll(pollTimeout)) {
-                if (raw.topic().equals(topics.checkpoints())) checkpoints.add(raw);
-                else handleControl(raw);
-            }
+    /** One turn of the loop: read what arrived, then publish a round if there is a policy, a problem and room. */
+    private void step() {
+        readControl(Duration.ZERO);
+        if (!follower.hasPolicy() || problems.isEmpty()) { // nothing to sample with, or nothing to sample
+            readControl(pollTimeout);
+            return;
         }
-        // Newest first; a refused one is dead-lettered and the next older one is tried.
-        for (int i = checkpoints.size() - 1; i >= 0 && !follower.hasPolicy(); i--) handleControl(checkpoints.get(i));
-        flushDeadLetters();
-        if (follower.hasPolicy()) resume();
-        limiter.resumeAt(limiter.learnerStep());
+        List<Problem> chunk = cycle.next(problems.list());
+        if (!limiter.tryAcquire(chunk.size() * sampler.samplesPerProblem())) {
+            waitForLearner();
+            return;
+        }
+        publishRound(chunk);
+        logProgressIfDue();
     }
 
-    /** Continues this generator's round count and clock after its newest sample of the adopted version. */
-    private void resume() {
-        try (KafkaConsumer<String, byte[]> scan = new KafkaConsumer<>(
-                config.consumerConfigs(GeneratorConfig.RESUME_CONSUMER), new StringDeserializer(),
-                new ByteArrayDeserializer())) {
-            ResumePoint at = ResumePoint.find(scan, topics.samples(), config.generatorId(), follower.version(),
-                    follower.anchor(), CLUSTER_TIMEOUT, pollTimeout);
+    // ---- reading: problems, checkpoints, learner steps, samples --------------------------------------------------
+
+    /**
+     * Fences an older instance of this generator (its open round is aborted), reads the problems and the control
+     * topics to their current ends, then adopts the newest checkpoint that verifies (older ones are not loaded one
+     * by one) and resumes this generator's round count and clock under it.
+     */
+    private void catchUp() {
+        startup.awaitCluster("start generating for run " + config.run());
+        startup.await("fence older instances of transactional.id " + config.transactionalId(), producer::initTransactions);
+        startup.await("read " + topics.problems() + " to its end", problems::catchUp);
+        Backlog backlog = startup.await("read " + topics.checkpoints() + ", " + topics.learnerSteps() + " and "
+                + topics.samples() + " to their ends", this::readBacklog);
+        // Newest first; a refused one is dead-lettered and the next older one is tried.
+        for (int i = backlog.checkpoints.size() - 1; i >= 0 && !follower.hasPolicy(); i--)
+            offer(backlog.raw.get(i), backlog.checkpoints.get(i));
+        flushDeadLetters();
+        limiter.counted(backlog.samples);
+        if (follower.hasPolicy()) {
+            ResumePoint at = backlog.own.getOrDefault(follower.version(), ResumePoint.FRESH);
             round = at.round();
             if (at.found()) {
                 clock.advanceTo(at.newestStamp());
@@ -230,29 +245,89 @@ public final class GeneratorService implements Service {
         }
     }
 
+    /** What the control topics held at start: checkpoints in order, the run's sample count, this generator's rounds. */
+    private static final class Backlog {
+        final List<ConsumerRecord<byte[], byte[]>> raw = new ArrayList<>();
+        final List<Checkpoint> checkpoints = new ArrayList<>();
+        final Map<Long, ResumePoint> own = new HashMap<>();
+        long samples;
+    }
+
+    /**
+     * Reads the checkpoints, the learner's steps and the samples from their beginning to their high watermarks: a
+     * transaction open at the start (another generator's round) must complete first, or a round committed after it
+     * would be missed. From scratch on each attempt.
+     */
+    private Backlog readBacklog() {
+        Backlog backlog = new Backlog();
+        List<TopicPartition> partitions = Partitions.assignFromBeginning(control,
+                List.of(topics.checkpoints(), topics.learnerSteps(), topics.samples()), startup.attemptTimeout());
+        Map<TopicPartition, Long> ends = Partitions.highWatermarks(config.originals(),
+                config.clientId(GeneratorConfig.ENDS_CONSUMER), partitions, startup.attemptTimeout());
+        long deadline = System.nanoTime() + startup.timeout().toNanos();
+        while (!closing.get() && !Partitions.reached(control, ends)) {
+            if (System.nanoTime() > deadline)
+                throw new TimeoutException("open transactions on " + ends.keySet() + " did not complete");
+            for (ConsumerRecord<byte[], byte[]> raw : control.poll(pollTimeout)) {
+                if (raw.topic().equals(topics.checkpoints())) {
+                    checkpointDecoder.decodeOrDeadLetter(raw, deadLetters).ifPresentOrElse(r -> {
+                        limiter.learnerProgress(r.value().getStep());
+                        backlog.raw.add(raw);
+                        backlog.checkpoints.add(r.value());
+                    }, this::deadLettered);
+                } else if (raw.topic().equals(topics.learnerSteps())) {
+                    handleStep(raw);
+                } else {
+                    Optional<SampleIds> id = sampleId(raw);
+                    if (id.isEmpty()) continue;
+                    backlog.samples++;
+                    if (id.get().generatorId().equals(config.generatorId()))
+                        backlog.own.merge(id.get().version(), ResumePoint.FRESH.add(id.get(), raw.timestamp()),
+                                (a, b) -> a.add(id.get(), raw.timestamp()));
+                }
+            }
+        }
+        return backlog;
+    }
+
     /** Takes what has arrived on the problems and control topics, waiting up to {@code timeout} for the latter. */
     private void readControl(Duration timeout) {
         problems.poll();
-        ConsumerRecords<byte[], byte[]> records = control.poll(timeout);
-        for (ConsumerRecord<byte[], byte[]> raw : records) handleControl(raw);
+        Partitions.handleOrRewind(control, control.poll(timeout), this::handleControl);
         flushDeadLetters();
     }
 
     private void handleControl(ConsumerRecord<byte[], byte[]> raw) {
         if (raw.topic().equals(topics.checkpoints())) {
             checkpointDecoder.decodeOrDeadLetter(raw, deadLetters).ifPresentOrElse(r -> {
-                Checkpoint c = r.value();
-                limiter.learnerProgress(c.getStep());
-                switch (follower.offer(raw, c)) {
-                    case ADOPTED -> round = 0; // a new version's rounds count from 0
-                    case REFUSED -> deadLettersPending = true;
-                    case IGNORED -> { }
-                }
+                limiter.learnerProgress(r.value().getStep());
+                offer(raw, r.value());
             }, this::deadLettered);
         } else if (raw.topic().equals(topics.learnerSteps())) {
-            stepDecoder.decodeOrDeadLetter(raw, deadLetters)
-                    .ifPresentOrElse(r -> limiter.learnerProgress(r.value().getStep()), this::deadLettered);
+            handleStep(raw);
+        } else {
+            // Another generator's sample takes room; this one counted its own when it took room for them.
+            sampleId(raw).filter(id -> !id.generatorId().equals(config.generatorId())).ifPresent(id -> limiter.counted(1));
         }
+    }
+
+    private void offer(ConsumerRecord<byte[], byte[]> raw, Checkpoint c) {
+        switch (follower.offer(raw, c)) {
+            case ADOPTED -> round = 0; // a new version's rounds count from 0
+            case REFUSED -> deadLettersPending = true;
+            case IGNORED -> { }
+        }
+    }
+
+    private void handleStep(ConsumerRecord<byte[], byte[]> raw) {
+        stepDecoder.decodeOrDeadLetter(raw, deadLetters)
+                .ifPresentOrElse(r -> limiter.learnerProgress(r.value().getStep()), this::deadLettered);
+    }
+
+    /** The sample id a samples record is keyed by; empty for a record no generator wrote. */
+    private static Optional<SampleIds> sampleId(ConsumerRecord<byte[], byte[]> raw) {
+        return raw.key() == null || raw.value() == null ? Optional.empty()
+                : SampleIds.parse(new String(raw.key(), StandardCharsets.UTF_8));
     }
 
     private void deadLetterProblem(RecordDecoder.Bad<String, Problem> bad) {
@@ -282,54 +357,39 @@ public final class GeneratorService implements Service {
 
     // ---- generation ----------------------------------------------------------------------------------------------
 
-    /**
-     * The next batch.problems distinct problems of a round-robin cycle (fewer only when the run has fewer problems):
-     * every problem in id order, then the problems without references another generator.tests.only.weight - 1 times.
-     */
-    private List<Problem> nextChunk() {
-        List<Problem> all = problems.list();
-        List<Problem> cycle = new ArrayList<>(all);
-        if (config.testsOnlyWeight() > 1) {
-            List<Problem> testsOnly = all.stream().filter(p -> p.getReferenceSolutions().isEmpty()).toList();
-            for (int i = 1; i < config.testsOnlyWeight(); i++) cycle.addAll(testsOnly);
-        }
-        int size = Math.min(config.batchProblems(), all.size());
-        java.util.LinkedHashMap<String, Problem> chunk = new java.util.LinkedHashMap<>();
-        consumed = 0;
-        while (chunk.size() < size && consumed < cycle.size()) {
-            Problem p = cycle.get((int) ((cursor + consumed) % cycle.size()));
-            chunk.putIfAbsent(p.getId(), p); // a sample id names its problem once per round
-            consumed++;
-        }
-        return new ArrayList<>(chunk.values());
-    }
-
+    /** Samples a round and commits it in one transaction, through outages; a stop requested meanwhile aborts it. */
     private void publishRound(List<Problem> chunk) {
         long start = System.nanoTime();
         waitingLogged = false;
-        cursor += consumed;
-        List<Sample> samples = sampler.sample(follower.policy(), follower.version(), round, chunk);
-        for (int i = 0; i < samples.size(); i++) {
-            // Asked to stop: drop the rest of the round rather than wait out sends that may block (a broker that is
-            // gone holds each one for max.block.ms). A restart treats the partial round as it treats a crash: it
-            // continues with the next round number, so no sample id is reused.
-            if (closing.get()) {
-                log.info("Generator {} stops mid-round: {} of {} samples published", serviceName, i, samples.size());
-                return;
-            }
-            send(samples.get(i));
+        long version = follower.version();
+        List<Sample> samples = sampler.sample(follower.policy(), version, round, chunk);
+        long[] stamps = new long[samples.size()];
+        for (int i = 0; i < stamps.length; i++) stamps[i] = clock.next(follower.anchor());
+        String what = "round " + round + " of v" + version + " (" + samples.size() + " samples)";
+        try {
+            Transactions.commit(producer, () -> records(samples, stamps), log, what, closing::get);
+        } catch (RuntimeException e) {
+            if (closing.get() && Outages.isTransient(e))
+                log.info("Generator {} stops mid-round: {} aborted, none of it published", serviceName, what);
+            throw e;
         }
-        producer.flush();
-        publishedVersion = follower.version();
+        cycle.advance();
+        publishedVersion = version;
         round++;
         roundsDone++;
         metrics.roundPublished(samples.size(), System.nanoTime() - start);
     }
 
-    private void send(Sample s) {
+    /** The round's records; serialized for each attempt, since serializing may need the schema registry. */
+    private List<ProducerRecord<byte[], byte[]>> records(List<Sample> samples, long[] stamps) {
         String topic = topics.samples();
-        producer.send(new ProducerRecord<>(topic, null, clock.next(follower.anchor()),
-                keySerializer.serialize(topic, s.getSampleId()), sampleSerializer.serialize(topic, s)));
+        List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>(samples.size());
+        for (int i = 0; i < samples.size(); i++) {
+            Sample s = samples.get(i);
+            records.add(new ProducerRecord<>(topic, null, stamps[i], keySerializer.serialize(topic, s.getSampleId()),
+                    sampleSerializer.serialize(topic, s)));
+        }
+        return records;
     }
 
     // ---- progress, lifecycle -------------------------------------------------------------------------------------
@@ -345,7 +405,7 @@ public final class GeneratorService implements Service {
                 limiter);
     }
 
-    /** Stops after the round in hand is published (or cut short), then closes the clients and the model. */
+    /** Stops after the round in hand is published (or aborted), then closes the clients and the model. */
     @Override
     public void close() {
         if (closing.getAndSet(true)) return;
@@ -365,8 +425,8 @@ public final class GeneratorService implements Service {
         Utils.closeQuietly(problems, "problems table");
         Utils.closeQuietly(control, "control consumer");
         Utils.closeQuietly(() -> producer.close(Duration.ofSeconds(10)), "producer");
+        Utils.closeQuietly(deadLetters, "dead letters");
         Utils.closeQuietly(sampleSerializer, "sample serializer");
-        Utils.closeQuietly(deadLetterSerializer, "dead-letter serializer");
         Utils.closeQuietly(registry, "schema registry client");
         Utils.closeQuietly(follower, "policy");
     }

@@ -1,20 +1,22 @@
 package org.rltf.generator;
 
 /**
- * Keeps a generator from running far ahead of the learner, in the manner of Reverb's rate limiter
+ * Keeps the run's generators from running far ahead of the learner, in the manner of Reverb's rate limiter
  * (samples-per-insert with an error buffer), seen from the inserting side:
  *
  * <pre>
  *   published + n  &lt;=  errorBuffer + samplesPerStep * learnerStep
  * </pre>
  *
- * must hold before the generator publishes n more samples. When the learner is slow the generator waits instead
+ * must hold before a generator publishes n more samples. When the learner is slow the generators wait instead
  * of filling the buffer with samples of a policy the learner has long left behind (which the buffer's policy-lag
  * bound would then drop: wasted work). {@code learnerStep} is the newest committed learner step the generator has
- * seen; it only grows. Counting is in samples of this generator (greedy ones included) and needs no clock.
- *
- * <p>A restarted generator does not know how much it published before; {@link #resumeAt} assumes it was exactly
- * on the ratio, so it gets one error buffer of room again.
+ * seen; it only grows. {@code published} counts the run's samples, every generator's together (greedy ones
+ * included), and needs no clock: the generator counts what the samples topic holds when it starts
+ * ({@link #counted}), then the other generators' samples as they commit ({@link #counted}) and its own as it takes
+ * room for them ({@link #tryAcquire}). A second generator, or a restarted one, therefore finds the room the first
+ * one used already taken. Generators deciding at the same moment cannot see each other's round in flight, so
+ * together they may overshoot by at most one round each.
  */
 public final class RateLimiter {
     private final double samplesPerStep;
@@ -37,13 +39,13 @@ public final class RateLimiter {
         learnerStep = Math.max(learnerStep, step);
     }
 
-    /** Sets the published count as if the generator had been exactly on the ratio at the learner's current step. */
-    public void resumeAt(long step) {
-        learnerProgress(step);
-        published = (long) Math.floor(samplesPerStep * learnerStep);
+    /** Counts {@code n} samples of the run that are published already (read from the samples topic). */
+    public void counted(long n) {
+        if (n < 0) throw new IllegalArgumentException("n must be >= 0, got " + n);
+        published += n;
     }
 
-    /** How many samples may have been published at the learner's current step. */
+    /** How many samples the run may have published at the learner's current step. */
     public long allowance() {
         if (!enabled()) return Long.MAX_VALUE;
         return errorBuffer + (long) Math.floor(samplesPerStep * learnerStep);
@@ -62,12 +64,13 @@ public final class RateLimiter {
         return true;
     }
 
+    /** The run's samples counted so far, this generator's included. */
     public long published() { return published; }
 
     public long learnerStep() { return learnerStep; }
 
     @Override public String toString() {
-        return "RateLimiter(published=" + published + ", allowance=" + (enabled() ? allowance() : "unlimited")
+        return "RateLimiter(run's samples=" + published + ", allowance=" + (enabled() ? allowance() : "unlimited")
                 + ", learnerStep=" + learnerStep + ")";
     }
 }

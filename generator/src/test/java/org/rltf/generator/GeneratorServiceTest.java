@@ -1,6 +1,7 @@
 package org.rltf.generator;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Path;
@@ -17,6 +18,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -149,7 +151,8 @@ class GeneratorServiceTest {
 
             // A restarted generator continues its round count under v1 and never reuses a sample id.
             int before = read(env, topics.samples(), Sample.class).size();
-            send(env, producer, topics.learnerSteps(), run, step(run, 5), T0 + 300);
+            // The run's 24 samples count against it: step 6 makes room for one round (12 + 3 * 6 = 30).
+            send(env, producer, topics.learnerSteps(), run, step(run, 6), T0 + 300);
             config.put(GeneratorConfig.MAX_ROUNDS_CONFIG, "1");
             GeneratorService again = new GeneratorService(config);
             again.run();
@@ -158,6 +161,106 @@ class GeneratorServiceTest {
             assertThat(after).extracting(ConsumerRecord::key).doesNotHaveDuplicates();
             assertThat(after.get(after.size() - 1).timestamp()).isGreaterThan(after.get(before - 1).timestamp());
         }
+    }
+
+    @Test
+    void aSampleTheBrokerRefusesStopsTheGeneratorAndNothingOfItsRoundIsPublished(KafkaEnv env) throws Exception {
+        String run = env.createRun("generator-refused");
+        Topics topics = Topics.forRun(run);
+        Map<String, Object> config = setUp(env, run, "g1");
+        // Every sample is larger than this: the broker-side limit a send can hit, and that no retry fixes.
+        config.put("producer.max.request.size", "100");
+        config.put(GeneratorConfig.MAX_ROUNDS_CONFIG, "1");
+        GeneratorService generator = new GeneratorService(config);
+        assertThatThrownBy(generator::run).isInstanceOf(KafkaException.class).hasMessageContaining("refused")
+                .hasMessageContaining(topics.samples());
+        assertThat(generator.rounds()).as("a round counts only once it is published").isZero();
+        assertThat(read(env, topics.samples(), Sample.class)).isEmpty();
+    }
+
+    @Test
+    void aSecondGeneratorFindsTheRoomTheFirstOneUsedTaken(KafkaEnv env) throws Exception {
+        String run = env.createRun("generator-shared-limit");
+        Topics topics = Topics.forRun(run);
+        Map<String, Object> a = setUp(env, run, "a");
+        GeneratorService first = new GeneratorService(a);
+        Thread firstThread = new Thread(first, "generator-a");
+        firstThread.start();
+        try {
+            // Two rounds of 2 * (2 + 1): the run's whole allowance (error buffer 12) before the learner's first step.
+            await().atMost(Duration.ofSeconds(60)).until(() -> read(env, topics.samples(), Sample.class).size() >= 12);
+            Map<String, Object> b = new HashMap<>(a);
+            b.put(GeneratorConfig.GENERATOR_ID_CONFIG, "b");
+            GeneratorService second = new GeneratorService(b);
+            Thread secondThread = new Thread(second, "generator-b");
+            secondThread.start();
+            try {
+                // Long enough for it to read the run, load v0 and publish, had it room.
+                await().during(Duration.ofSeconds(6)).atMost(Duration.ofSeconds(15))
+                        .until(() -> read(env, topics.samples(), Sample.class).size() == 12);
+                first.close();
+                firstThread.join(30_000);
+                // Step 2 adds 3 * 2 = 6: one round, and the second generator takes it.
+                try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(env.clientConfig(),
+                        new StringSerializer(), new ByteArraySerializer())) {
+                    send(env, producer, topics.learnerSteps(), run, step(run, 2), T0 + 50);
+                }
+                await().atMost(Duration.ofSeconds(60)).until(() -> second.rounds() == 1);
+                await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(10))
+                        .until(() -> read(env, topics.samples(), Sample.class).size() == 18);
+            } finally {
+                second.close();
+                secondThread.join(30_000);
+            }
+            assertThat(second.failure()).isNull();
+        } finally {
+            first.close();
+            firstThread.join(30_000);
+        }
+        assertThat(first.failure()).isNull();
+        assertThat(read(env, topics.samples(), Sample.class)).extracting(r -> r.value().getGeneratorId())
+                .containsOnly("a", "b").filteredOn("b"::equals).hasSize(6);
+    }
+
+    @Test
+    void withTheBrokerUnreachableItSoonFailsNamingTheServersAndWhatItWasDoing() throws Exception {
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            port = s.getLocalPort(); // nothing listens here once it is closed
+        }
+        Map<String, Object> config = new HashMap<>();
+        config.put(GeneratorConfig.RUN_CONFIG, "nowhere");
+        config.put(GeneratorConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + port);
+        config.put(GeneratorConfig.SCHEMA_REGISTRY_URL_CONFIG, "http://127.0.0.1:" + port);
+        config.put("startup.timeout.ms", "3000");
+        GeneratorService generator = new GeneratorService(config);
+        long start = System.nanoTime();
+        assertThatThrownBy(generator::run).hasMessageContaining("127.0.0.1:" + port)
+                .hasMessageContaining("Kafka cluster").hasMessageContaining("startup.timeout.ms");
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(30));
+    }
+
+    /** A run with three training problems and checkpoint v0; the config of generator {@code id}: round 6, buffer 12. */
+    private Map<String, Object> setUp(KafkaEnv env, String run, String id) throws Exception {
+        Topics topics = Topics.forRun(run);
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(env.clientConfig(), new StringSerializer(),
+                new ByteArraySerializer());
+             Policy p0 = Policy.create(MODEL, Tokenizer.bytes(), 1)) {
+            for (int i = 0; i < 3; i++) send(env, producer, topics.problems(), "t/" + i, problem("t/" + i, "train"), T0);
+            CheckpointInfo v0 = p0.save(store.resolve(run).resolve("v0"));
+            send(env, producer, topics.checkpoints(), run, checkpoint(run, 0, 0, v0, v0.sha256()), T0 + 5);
+        }
+        Map<String, Object> config = env.clientConfig();
+        config.put(GeneratorConfig.RUN_CONFIG, run);
+        config.put(GeneratorConfig.GENERATOR_ID_CONFIG, id);
+        config.put(GeneratorConfig.CHECKPOINT_STORE_DIR_CONFIG, store.toString());
+        config.put(GeneratorConfig.SAMPLES_PER_PROBLEM_CONFIG, "2");
+        config.put(GeneratorConfig.BATCH_PROBLEMS_CONFIG, "2");
+        config.put(GeneratorConfig.MAX_NEW_TOKENS_CONFIG, "12");
+        config.put(GeneratorConfig.RATE_LIMIT_SAMPLES_PER_STEP_CONFIG, "3");
+        config.put(GeneratorConfig.RATE_LIMIT_ERROR_BUFFER_CONFIG, "12");
+        config.put(GeneratorConfig.POLL_TIMEOUT_MS_CONFIG, "50");
+        return config;
     }
 
     private static String prompt(String id) {

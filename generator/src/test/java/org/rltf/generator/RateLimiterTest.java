@@ -42,12 +42,14 @@ class RateLimiterTest {
     }
 
     @Test
-    void aRestartedGeneratorGetsOneErrorBufferOfRoomAtTheLearnersStep() {
+    void theRunsSamplesCountWhoeverPublishedThem() {
         RateLimiter limiter = new RateLimiter(3.0, 6);
-        limiter.resumeAt(10);         // as if it had published exactly 30
-        assertThat(limiter.published()).isEqualTo(30);
-        assertThat(limiter.tryAcquire(6)).isTrue();
-        assertThat(limiter.tryAcquire(1)).isFalse();
+        limiter.learnerProgress(10);  // allowance 6 + 30 = 36
+        limiter.counted(33);          // the samples topic already holds 33 (other generators, an earlier instance)
+        assertThat(limiter.tryAcquire(4)).isFalse();
+        assertThat(limiter.tryAcquire(3)).isTrue();
+        assertThat(limiter.published()).isEqualTo(36);
+        assertThat(limiter.mayPublish(1)).isFalse();
     }
 
     @Test

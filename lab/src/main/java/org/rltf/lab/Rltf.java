@@ -9,6 +9,7 @@ import org.rltf.generator.GeneratorService;
 import org.rltf.grader.GraderConfig;
 import org.rltf.grader.service.GraderService;
 import org.rltf.grader.service.GraderServiceConfig;
+import org.rltf.kernel.ClusterUnavailableException;
 import org.rltf.learner.LearnerConfig;
 import org.rltf.learner.LearnerService;
 import picocli.CommandLine;
@@ -32,6 +33,7 @@ import picocli.CommandLine.Command;
                 GradeCommand.class,
                 RegistryCommand.class,
                 ImportCommand.class,
+                ChaosCommand.class,
                 ModelCommand.class,
                 ReplayCommand.class,
                 RegradeCommand.class,
@@ -51,6 +53,10 @@ public final class Rltf implements Runnable {
             if (e instanceof org.apache.kafka.common.config.ConfigException) {
                 command.getErr().println("rltf " + command.getCommandName() + ": invalid configuration: " + e.getMessage());
                 return 2;
+            }
+            if (e instanceof ClusterUnavailableException) { // names the servers and the key already
+                command.getErr().println("rltf " + command.getCommandName() + ": " + e.getMessage());
+                return 1;
             }
             throw e;
         });

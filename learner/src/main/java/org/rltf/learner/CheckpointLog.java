@@ -10,6 +10,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -28,6 +29,7 @@ import org.apache.kafka.common.utils.Utils;
 import org.rltf.events.Checkpoint;
 import org.rltf.events.LearnerStep;
 import org.rltf.kernel.ClientConfigs;
+import org.rltf.kernel.ClusterWait;
 import org.rltf.kernel.DeadLetters;
 import org.rltf.kernel.Partitions;
 import org.rltf.kernel.RecordDecoder;
@@ -47,7 +49,8 @@ import org.slf4j.LoggerFactory;
  * transaction of the producer whose transactional.id is the run's ({@code <prefix>.<run>}). read_committed readers
  * see a whole period or nothing of it. A crash before the commit leaves the saved directory, which no committed
  * event names; the next commit of that version overwrites it. The events are sent just before the commit, so the
- * transaction stays open for the sends, not for the period.
+ * transaction stays open for the sends, not for the period. Outages are waited out: the commit is tried again until
+ * it goes through.
  *
  * <p><b>Start.</b> {@link #initTransactions} fences an older learner of the run (its open transaction is aborted)
  * and {@link #newest} reads the checkpoints topic, read_committed, to its end: the newest committed version, which
@@ -57,8 +60,6 @@ import org.slf4j.LoggerFactory;
  */
 final class CheckpointLog implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(CheckpointLog.class);
-    private static final Duration METADATA_TIMEOUT = Duration.ofSeconds(60);
-    private static final int COMMIT_ATTEMPTS = 3;
 
     /** The newest committed Checkpoint and its record's timestamp (the event time a resumed learner continues from). */
     record Committed(Checkpoint checkpoint, long timestamp) {}
@@ -118,14 +119,18 @@ final class CheckpointLog implements AutoCloseable {
         }
     }
 
-    /** Reads the checkpoints topic (read_committed) to its end: the newest version, or null for a new run. */
+    /**
+     * Reads the checkpoints topic (read_committed) to its end, the high watermark, so a period whose commit is still
+     * writing its markers is seen: the newest version, or null for a new run.
+     */
     Committed newest() {
         RecordDecoder<String, Checkpoint> decoder = new RecordDecoder<>(new StringDeserializer(), checkpoints.deserializer());
         try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(config.consumerConfigs("checkpoints"),
                 new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             List<TopicPartition> partitions = Partitions.assignFromBeginning(c, List.of(topics.checkpoints()),
-                    METADATA_TIMEOUT);
-            Map<TopicPartition, Long> ends = c.endOffsets(partitions);
+                    ClusterWait.attemptTimeout(config.startupTimeout()));
+            Map<TopicPartition, Long> ends = Partitions.highWatermarks(config.originals(), config.clientId("ends"),
+                    partitions, ClusterWait.attemptTimeout(config.startupTimeout()));
             Committed newest = null;
             while (!Partitions.reached(c, ends)) {
                 for (ConsumerRecord<byte[], byte[]> raw : c.poll(Duration.ofMillis(config.bufferPollMs()))) {
@@ -143,10 +148,12 @@ final class CheckpointLog implements AutoCloseable {
 
     /**
      * Saves checkpoint {@code period.version()} with {@code saver}, then commits the period's LearnerSteps and its
-     * Checkpoint in one transaction; returns the committed Checkpoint. A fatal producer error (fenced: another
-     * learner took over the run) is rethrown and nothing of the period is visible.
+     * Checkpoint in one transaction; returns the committed Checkpoint. An outage of the broker or the schema registry
+     * is waited out, with backoff and a log line ({@link Transactions#commit}), until {@code giveUp} says to stop;
+     * a fatal producer error (fenced: another learner took over the run) is rethrown. Either way nothing of the
+     * period is visible unless it all is.
      */
-    Checkpoint commit(Period period, Saver saver) {
+    Checkpoint commit(Period period, Saver saver, BooleanSupplier giveUp) {
         long start = System.nanoTime();
         Path dir = config.checkpointStoreDir().resolve(config.run()).resolve("v" + period.version());
         deleteRecursively(dir); // an uncommitted version a crash left: no committed event names it
@@ -164,6 +171,23 @@ final class CheckpointLog implements AutoCloseable {
                 .setMetrics(metrics)
                 .setLearnerConfig(period.learnerConfig())
                 .build();
+        try {
+            Transactions.commit(producer, () -> records(period, checkpoint), log, "checkpoint period v" + period.version(),
+                    giveUp);
+        } catch (KafkaException e) {
+            fatal = Transactions.isFatal(e);
+            throw e;
+        }
+        log.info("Learner learner/{} committed checkpoint v{} at step {} ({} bytes, sha256 {})", config.run(),
+                period.version(), period.step(), info.sizeBytes(), info.sha256());
+        return checkpoint;
+    }
+
+    /**
+     * The period's LearnerSteps (the last one naming the version) and the Checkpoint that closes it. Serialized for
+     * each attempt: the serializers may have to ask the schema registry for their schema ids.
+     */
+    private List<ProducerRecord<byte[], byte[]>> records(Period period, Checkpoint checkpoint) {
         List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>(period.steps().size() + 1);
         String stepsTopic = topics.learnerSteps();
         byte[] key = keys.serialize(stepsTopic, config.run());
@@ -177,15 +201,7 @@ final class CheckpointLog implements AutoCloseable {
         String checkpointsTopic = topics.checkpoints();
         records.add(new ProducerRecord<>(checkpointsTopic, null, period.stamp(), keys.serialize(checkpointsTopic,
                 config.run()), checkpoints.serializer().serialize(checkpointsTopic, checkpoint)));
-        try {
-            Transactions.commit(producer, records, COMMIT_ATTEMPTS, log, "checkpoint period v" + period.version());
-        } catch (KafkaException e) {
-            fatal = Transactions.isFatal(e);
-            throw e;
-        }
-        log.info("Learner learner/{} committed checkpoint v{} at step {} ({} bytes, sha256 {})", config.run(),
-                period.version(), period.step(), info.sizeBytes(), info.sha256());
-        return checkpoint;
+        return records;
     }
 
     /** Closes the producer (at once after a fatal error: a fenced producer has nothing left to send) and the serdes. */

@@ -1,6 +1,7 @@
 package org.rltf.learner;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -316,6 +317,9 @@ public final class LearnerConfig extends AbstractConfig {
     }
 
     public long bufferPollMs() { return getLong(BUFFER_POLL_MS_CONFIG); }
+
+    /** {@value RunConfig#STARTUP_TIMEOUT_MS_CONFIG}: how long each start-up wait on the cluster may take. */
+    public Duration startupTimeout() { return Duration.ofMillis(getLong(RunConfig.STARTUP_TIMEOUT_MS_CONFIG)); }
     public long progressIntervalMs() { return getLong(PROGRESS_INTERVAL_MS_CONFIG); }
 
     public String transactionalId() {

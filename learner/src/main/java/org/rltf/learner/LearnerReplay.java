@@ -219,7 +219,7 @@ public final class LearnerReplay {
 
             List<CheckpointMatch> matches = new ArrayList<>();
             Checkpoint saved = out.commit(new CheckpointLog.Period(0, 0, checkpoints.get(0).timestamp(), List.of(),
-                    record.periodMetrics(-1), modelConfig, settings.values()), trainer::saveCheckpoint);
+                    record.periodMetrics(-1), modelConfig, settings.values()), trainer::saveCheckpoint, LearnerReplay::interrupted);
             record.periodCommitted();
             CheckpointMatch m0 = compare(v0, saved);
             matches.add(m0);
@@ -288,7 +288,7 @@ public final class LearnerReplay {
                 boolean recorded = closing != null && end == closing.value().getStep();
                 long stamp = recorded ? closing.timestamp() : steps.get((int) end - 1).timestamp();
                 saved = out.commit(new CheckpointLog.Period(k, end, stamp, record.period(), record.periodMetrics(-1),
-                        modelConfig, settings.values()), trainer::saveCheckpoint);
+                        modelConfig, settings.values()), trainer::saveCheckpoint, LearnerReplay::interrupted);
                 record.periodCommitted();
                 if (!recorded) {
                     notes.add("steps " + (periodStart + 1) + ".." + end + " end before run " + run + "'s next checkpoint; "
@@ -465,5 +465,10 @@ public final class LearnerReplay {
             throw new UncheckedIOException("cannot compare " + a + " with " + b, e);
         }
         return out;
+    }
+
+    /** A replay rides out an outage like the learner does, until the user stops it. */
+    private static boolean interrupted() {
+        return Thread.currentThread().isInterrupted();
     }
 }

@@ -5,7 +5,6 @@ import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -20,7 +19,9 @@ import org.apache.kafka.common.utils.Utils;
 import org.rltf.events.Checkpoint;
 import org.rltf.events.Experience;
 import org.rltf.events.LearnerStep;
+import org.rltf.kernel.ClusterWait;
 import org.rltf.kernel.DeadLetters;
+import org.rltf.kernel.Outages;
 import org.rltf.kernel.Service;
 import org.rltf.kernel.ServiceMain;
 import org.rltf.policy.CheckpointException;
@@ -60,6 +61,11 @@ import org.slf4j.LoggerFactory;
  * versions have no gap and no repeat. A crash costs the period in hand. Version 0 (initial weights, or
  * {@value LearnerConfig#INIT_CHECKPOINT_CONFIG}) is committed on its own when the run has no checkpoint yet.
  *
+ * <p><b>Outages.</b> At start-up each wait on the cluster (fencing, reading the problems and the checkpoints, the
+ * buffer reaching RUNNING) is bounded by {@code startup.timeout.ms} ({@link ClusterWait}) and fails naming the
+ * servers. Once running, the learner waits out outages of the broker or the schema registry of any length: a period
+ * commit is retried with backoff until it goes through, and the log says what it waits for and when it is over.
+ *
  * <p><b>Event time.</b> Version 0 is stamped {@value LearnerConfig#RUN_EPOCH_MS_CONFIG} (or the wall clock once,
  * when the run starts); a step is stamped max(previous stamp + 1, newest event time in its buffer snapshot); a
  * checkpoint with its last step's stamp. Nothing else reads a clock to decide anything.
@@ -89,6 +95,7 @@ public final class LearnerService implements Service {
     private final ReferenceSet references;
     private final StepRecord steps;
     private final MeterRegistry meters;
+    private final ClusterWait startup;
     private volatile Listener listener = new Listener() {};
 
     private Policy policy;
@@ -126,6 +133,7 @@ public final class LearnerService implements Service {
         this.supervisedEnabled = config.supervisedEnabled();
         this.meters = meters;
         this.steps = new StepRecord(config.run(), meters);
+        this.startup = ClusterWait.of(config.originals(), serviceName).stoppingWhen(closing::get);
 
         DeadLetters d = null;
         CheckpointLog c = null;
@@ -163,9 +171,12 @@ public final class LearnerService implements Service {
         if (!started.compareAndSet(false, true)) throw new IllegalStateException("LearnerService already ran");
         if (closing.get()) throw new IllegalStateException("LearnerService was closed before it ran");
         try {
-            checkpoints.initTransactions();
-            references.catchUp();
-            CheckpointLog.Committed last = checkpoints.newest();
+            startup.awaitCluster("start learning for run " + config.run());
+            startup.await("fence older learners of run " + config.run() + " (transactional.id "
+                    + config.transactionalId() + ")", checkpoints::initTransactions);
+            startup.await("read " + config.topics().problems() + " to its end", references::catchUp);
+            CheckpointLog.Committed last = startup.await("read " + config.topics().checkpoints() + " to its end",
+                    checkpoints::newest);
             if (last == null) startRun();
             else resume(last);
             references.tokenizeFor(policy.tokenizer(), policy.config().context());
@@ -181,6 +192,12 @@ public final class LearnerService implements Service {
             }
             log.info("Learner {} done at step {} (checkpoint v{})", serviceName, step, version);
         } catch (RuntimeException | Error e) {
+            if (closing.get() && Outages.isTransient(e)) {
+                // Asked to stop while the cluster is away: the period in hand is lost, as in a crash.
+                log.warn("Learner {} stops during an outage at step {}; its last checkpoint is v{}", serviceName, step,
+                        version);
+                return;
+            }
             failure = e;
             log.error("Learner {} stopped on an unrecoverable error", serviceName, e);
             throw e;
@@ -239,7 +256,7 @@ public final class LearnerService implements Service {
             throw new UncheckedIOException("Cannot create the buffer's state directory " + stateDir, e);
         }
         buffer = OnlineBuffer.start(config.streamsConfigs(), config.run(), config.buffer(), config.rewards());
-        buffer.awaitRunning(Duration.ofMinutes(2));
+        buffer.awaitRunning(startup.timeout());
     }
 
     private void awaitFill() {
@@ -265,7 +282,10 @@ public final class LearnerService implements Service {
     private boolean trainStep() {
         long t0 = System.nanoTime();
         if (rlEnabled && !ensureSnapshot()) return false;
-        List<ReferenceExamples.Encoded> refs = supervisedEnabled ? references.current() : List.of();
+        // Taking new problems may need the schema registry: an outage is waited out here, between steps.
+        List<ReferenceExamples.Encoded> refs = supervisedEnabled
+                ? Outages.retry(log, "Learner " + serviceName + " reading new problems", references::current, closing::get)
+                : List.of();
         long s = step + 1;
 
         // Draw: the RL batch, then the supervised one, from one generator seeded by the run seed and the step.
@@ -329,7 +349,7 @@ public final class LearnerService implements Service {
         CheckpointLog.Period period = new CheckpointLog.Period(next, step, lastStamp, steps.period(),
                 steps.periodMetrics(buffer == null ? -1 : buffer.size()), policy.config().toJson(),
                 RecordedSettings.of(config));
-        Checkpoint checkpoint = checkpoints.commit(period, trainer::saveCheckpoint);
+        Checkpoint checkpoint = checkpoints.commit(period, trainer::saveCheckpoint, closing::get);
         version = next;
         periodStart = step;
         committedStep = step;

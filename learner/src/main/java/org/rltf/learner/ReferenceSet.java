@@ -1,6 +1,5 @@
 package org.rltf.learner;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -10,6 +9,7 @@ import org.apache.kafka.common.utils.Utils;
 import org.rltf.events.Problem;
 import org.rltf.events.ReferenceSolution;
 import org.rltf.kernel.ClientConfigs;
+import org.rltf.kernel.ClusterWait;
 import org.rltf.kernel.DeadLetters;
 import org.rltf.kernel.ProblemTable;
 import org.rltf.policy.ReferenceExamples;
@@ -30,8 +30,6 @@ import org.rltf.schemas.serde.AvroDeserializer;
  * <p>Not thread-safe: the learner's thread uses it.
  */
 final class ReferenceSet implements AutoCloseable {
-    private static final Duration METADATA_TIMEOUT = Duration.ofSeconds(60);
-
     private final ProblemTable problems;
     private final DeadLetters deadLetters;
     private final List<String> splits;
@@ -56,7 +54,8 @@ final class ReferenceSet implements AutoCloseable {
         try {
             table = ProblemTable.open(config.originals(), config.clientId("problems"), config.topics().problems(), values,
                     ProblemTable.splits(Set.copyOf(config.problemsSplits())),
-                    bad -> deadLetters.publish(bad.raw(), bad.reason(), bad.error()), METADATA_TIMEOUT);
+                    bad -> deadLetters.publish(bad.raw(), bad.reason(), bad.error()),
+                    ClusterWait.attemptTimeout(config.startupTimeout()));
         } catch (RuntimeException e) {
             Utils.closeQuietly(values, "problems deserializer");
             throw e;

@@ -48,14 +48,14 @@ class CheckpointLogTest {
             log.initTransactions();
             assertThat(log.newest()).isNull(); // a new run
 
-            Checkpoint v0 = log.commit(period(0, 0, T0, List.of()), saver("v0"));
+            Checkpoint v0 = log.commit(period(0, 0, T0, List.of()), saver("v0"), () -> false);
             assertThat(log.newest().checkpoint()).isEqualTo(v0);
             assertThat(log.newest().timestamp()).isEqualTo(T0);
 
             StepRecord steps = new StepRecord(run, new SimpleMeterRegistry());
             step(steps, 1, T0 + 10);
             step(steps, 2, T0 + 20);
-            Checkpoint v1 = log.commit(period(1, 2, T0 + 20, steps.period()), saver("v1"));
+            Checkpoint v1 = log.commit(period(1, 2, T0 + 20, steps.period()), saver("v1"), () -> false);
 
             CheckpointLog.Committed newest = log.newest();
             assertThat(newest.checkpoint()).isEqualTo(v1);
@@ -85,12 +85,12 @@ class CheckpointLogTest {
              CheckpointLog old = new CheckpointLog(config, dead);
              CheckpointLog next = new CheckpointLog(config, dead)) {
             old.initTransactions();
-            old.commit(period(0, 0, T0, List.of()), saver("v0"));
+            old.commit(period(0, 0, T0, List.of()), saver("v0"), () -> false);
 
             next.initTransactions(); // a restarted learner of the run takes over its transactional.id
             StepRecord steps = new StepRecord(run, new SimpleMeterRegistry());
             step(steps, 1, T0 + 10);
-            assertThatThrownBy(() -> old.commit(period(1, 1, T0 + 10, steps.period()), saver("old v1")))
+            assertThatThrownBy(() -> old.commit(period(1, 1, T0 + 10, steps.period()), saver("old v1"), () -> false))
                     .isInstanceOf(KafkaException.class);
 
             // Nothing of the fenced period is visible; the version it saved is on disk, named by no event.
@@ -100,7 +100,7 @@ class CheckpointLogTest {
             assertThat(v1.resolve("weights")).hasContent("old v1");
 
             // The new owner commits that version itself, over the leftover directory.
-            Checkpoint committed = next.commit(period(1, 1, T0 + 10, steps.period()), saver("new v1"));
+            Checkpoint committed = next.commit(period(1, 1, T0 + 10, steps.period()), saver("new v1"), () -> false);
             assertThat(v1.resolve("weights")).hasContent("new v1");
             assertThat(Checkpoints.sha256(v1)).isEqualTo(committed.getSha256());
             assertThat(next.newest().checkpoint()).isEqualTo(committed);
@@ -117,7 +117,7 @@ class CheckpointLogTest {
         try (DeadLetters dead = DeadLetters.create(config.originals(), "learner/" + run);
              CheckpointLog log = new CheckpointLog(config, dead)) {
             log.initTransactions();
-            Checkpoint v0 = log.commit(period(0, 0, T0, List.of()), saver("v0"));
+            Checkpoint v0 = log.commit(period(0, 0, T0, List.of()), saver("v0"), () -> false);
             try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(
                     ClientConfigs.producer(env.clientConfig(), "garbage", Map.of()), new ByteArraySerializer(),
                     new ByteArraySerializer())) {

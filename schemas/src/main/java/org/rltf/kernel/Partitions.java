@@ -7,9 +7,14 @@ import java.util.List;
 import java.util.Map;
 
 import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /** Partition plumbing every service needs: a topic's partitions, assigning from the start, and "read to the end". */
 public final class Partitions {
@@ -41,10 +46,49 @@ public final class Partitions {
         return all;
     }
 
+    /**
+     * The high watermarks of {@code partitions}, from a short-lived read_uncommitted consumer built from a service's
+     * {@code config}. A read_committed reader that reads up to them has seen every transaction that was open or
+     * finishing when this was called (a commit returns before its markers are written, and the last stable offset a
+     * read_committed consumer's endOffsets gives stops at the first open transaction), so what was committed before
+     * is never missed.
+     */
+    public static Map<TopicPartition, Long> highWatermarks(Map<String, ?> config, String clientId,
+                                                           Collection<TopicPartition> partitions, Duration timeout) {
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(ClientConfigs.consumer(config, clientId, Map.of(
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted", ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                false)), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            return c.endOffsets(partitions, timeout);
+        }
+    }
+
     /** Whether {@code consumer}'s position has reached {@code ends} on every partition. */
     public static boolean reached(Consumer<?, ?> consumer, Map<TopicPartition, Long> ends) {
         for (Map.Entry<TopicPartition, Long> e : ends.entrySet())
             if (consumer.position(e.getKey()) < e.getValue()) return false;
         return true;
+    }
+
+    /**
+     * Hands the records of one poll to {@code handler} in order. If it throws (say, the schema registry cannot be
+     * reached to decode one), every partition of the poll goes back to its first record not handled, so the next
+     * poll returns those records again, and the exception is rethrown: a failure never skips a record.
+     */
+    public static <K, V> void handleOrRewind(Consumer<K, V> consumer, ConsumerRecords<K, V> records,
+                                             java.util.function.Consumer<ConsumerRecord<K, V>> handler) {
+        List<TopicPartition> order = new ArrayList<>(records.partitions());
+        for (int i = 0; i < order.size(); i++) {
+            List<ConsumerRecord<K, V>> batch = records.records(order.get(i));
+            for (int j = 0; j < batch.size(); j++) {
+                try {
+                    handler.accept(batch.get(j));
+                } catch (RuntimeException | Error e) {
+                    consumer.seek(order.get(i), batch.get(j).offset());
+                    for (int k = i + 1; k < order.size(); k++)
+                        consumer.seek(order.get(k), records.records(order.get(k)).get(0).offset());
+                    throw e;
+                }
+            }
+        }
     }
 }

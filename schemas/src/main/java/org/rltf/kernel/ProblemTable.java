@@ -31,7 +31,8 @@ import org.rltf.kernel.RecordDecoder;
  * <p>The topic is read whole with its own consumer (no group, {@code read_committed}). {@link #catchUp} reads to
  * the topic's current end; {@link #poll} takes whatever has arrived, without waiting. A tombstone removes a
  * problem; so does a newer record of the same id that the filter rejects (it moved to another split). A record
- * that cannot be decoded goes to {@code onBad}: a service decides whether to dead-letter it or skip it.
+ * that cannot be decoded goes to {@code onBad}: a service decides whether to dead-letter it or skip it. A schema
+ * registry that cannot be reached fails the call, and the records not yet applied are read again by the next one.
  *
  * <p>Not thread-safe: one service thread reads and queries it.
  */
@@ -90,7 +91,7 @@ public final class ProblemTable implements AutoCloseable {
         while (!Partitions.reached(consumer, end)) {
             if (System.nanoTime() > deadline)
                 throw new TimeoutException("could not read " + topic + " to its end " + end + " within " + timeout);
-            for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(100))) apply(record);
+            Partitions.handleOrRewind(consumer, consumer.poll(Duration.ofMillis(100)), this::apply);
         }
         return this;
     }
@@ -99,7 +100,7 @@ public final class ProblemTable implements AutoCloseable {
     public boolean poll() {
         if (assigned.isEmpty()) assignNewPartitions();
         long before = changes;
-        for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ZERO)) apply(record);
+        Partitions.handleOrRewind(consumer, consumer.poll(Duration.ZERO), this::apply);
         return changes != before;
     }
 

@@ -22,6 +22,11 @@ public final class RunConfig {
     public static final String SCHEMA_REGISTRY_URL_CONFIG = "schema.registry.url";
     private static final String SCHEMA_REGISTRY_URL_DOC = "The Confluent-compatible schema registry of the run's events.";
 
+    public static final String STARTUP_TIMEOUT_MS_CONFIG = "startup.timeout.ms";
+    private static final String STARTUP_TIMEOUT_MS_DOC = "How long a starting service waits for the Kafka cluster and "
+            + "the schema registry (reaching the brokers, fencing an older instance, reading a topic to its end) before "
+            + "it gives up with an error naming the servers and what it was doing. Once running, a service rides out "
+            + "outages of any length.";
     public static final String METRICS_PORT_CONFIG = "metrics.port";
     private static final String METRICS_PORT_DOC = "Serve the service's Prometheus metrics (its own meters, the JVM's and "
             + "every Kafka client's: consumer lag, records/s) at http://<host>:<port>/metrics; 0 takes any free port "
@@ -52,6 +57,8 @@ public final class RunConfig {
                         Importance.HIGH, BOOTSTRAP_SERVERS_DOC)
                 .define(SCHEMA_REGISTRY_URL_CONFIG, Type.STRING, ConfigDef.NO_DEFAULT_VALUE,
                         new ConfigDef.NonEmptyString(), Importance.HIGH, SCHEMA_REGISTRY_URL_DOC)
+                .define(STARTUP_TIMEOUT_MS_CONFIG, Type.LONG, 60_000L, ConfigDef.Range.atLeast(0), Importance.LOW,
+                        STARTUP_TIMEOUT_MS_DOC)
                 .define(METRICS_PORT_CONFIG, Type.INT, -1, ConfigDef.Range.between(-1, 65535), Importance.LOW,
                         METRICS_PORT_DOC);
     }

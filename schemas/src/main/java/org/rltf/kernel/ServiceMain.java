@@ -65,6 +65,9 @@ public final class ServiceMain {
         try {
             runUntilShutdown(spec.name(), service);
             return 0;
+        } catch (ClusterUnavailableException e) {
+            err.println(e.getMessage()); // the one sentence a user needs, naming the servers and the key
+            return 1;
         } catch (RuntimeException e) {
             err.println(spec.name() + " stopped: " + e);
             return 1;

@@ -10,16 +10,20 @@ import org.apache.kafka.streams.errors.DeserializationExceptionHandler;
 import org.apache.kafka.streams.errors.ErrorHandlerContext;
 import org.apache.kafka.streams.errors.ProcessingExceptionHandler;
 import org.apache.kafka.streams.processor.api.Record;
+import org.rltf.kernel.DeadLetters;
 import org.rltf.schemas.InvalidEventException;
+import org.rltf.schemas.Topics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Bad input must not stop the buffer, and must not be lost: a record that cannot be deserialized (any
- * {@link SerializationException}: not the wire format, unknown schema id, garbled Avro) or a sample/feedback pair
- * that cannot be rewarded ({@link InvalidEventException} from {@link Rewards}: mismatched per-token arrays,
- * feedback of another sample, a FAILURE with no tests) goes to the run's dead-letter topic with the reason, and
- * processing continues. Anything else (an unreachable schema registry, a bug) is not the record's fault and fails
+ * {@link SerializationException}: not the wire format, unknown schema id, garbled Avro), a feedback record without
+ * a value, or a sample/feedback pair that cannot be rewarded ({@link InvalidEventException} from {@link Rewards}:
+ * mismatched per-token arrays, feedback of another sample, a FAILURE with no tests) goes to the run's dead-letter
+ * topic with the reason (bounded, {@link DeadLetters#bound}), once, and processing continues. A sample that cannot
+ * be deserialized is the one exception: the grader dead-letters it (see {@link #handle(ErrorHandlerContext,
+ * ConsumerRecord, Exception)}), so the buffer skips it with a log line. Anything else (an unreachable schema registry, a bug) is not the record's fault and fails
  * the application rather than discarding good data. That includes {@link IllegalArgumentException}: the JDK and
  * our own code throw it for programming errors, and a bug that dead-lettered every record would look like a
  * healthy buffer with an empty stream.
@@ -60,6 +64,13 @@ public final class DeadLetterHandler implements DeserializationExceptionHandler,
         }
         String reason = "Cannot deserialize " + (record.value() == null ? "key" : "record") + " of " + record.topic()
                 + ": " + describe(exception);
+        if (isSamples(record.topic())) {
+            // The grader reads every sample too, and dead-letters one it cannot read in the transaction that commits
+            // past it; such a sample never gets feedback to join. A second dead letter would only repeat that one.
+            log.info("Skipping {}-{}@{}, which the grader dead-letters: {}", record.topic(), record.partition(),
+                    record.offset(), DeadLetters.bound(reason));
+            return DeserializationHandlerResponse.CONTINUE;
+        }
         return send(record.topic(), record.partition(), record.offset(), record.timestamp(), record.key(),
                 record.value(), reason, exception)
                 ? DeserializationHandlerResponse.CONTINUE : DeserializationHandlerResponse.FAIL;
@@ -78,16 +89,23 @@ public final class DeadLetterHandler implements DeserializationExceptionHandler,
                 ? ProcessingHandlerResponse.CONTINUE : ProcessingHandlerResponse.FAIL;
     }
 
+    private static boolean isSamples(String topic) {
+        return Topics.parse(topic).map(t -> t.samples().equals(topic)).orElse(false);
+    }
+
     private boolean send(String topic, int partition, long offset, long timestamp, byte[] key, byte[] value,
                          String reason, Exception error) {
         try {
-            publisher.publish(topic, partition, offset, timestamp, key, value, reason, error);
-            log.warn("Sent {}-{}@{} to the dead-letter topic of run {}: {}", topic, partition, offset, publisher.run(),
-                    reason);
+            if (publisher.publish(topic, partition, offset, timestamp, key, value, reason, error))
+                log.warn("Sent {}-{}@{} to the dead-letter topic of run {}: {}", topic, partition, offset,
+                        publisher.run(), DeadLetters.bound(reason));
+            else
+                log.info("Skipping {}-{}@{} again (dead-lettered already): {}", topic, partition, offset,
+                        DeadLetters.bound(reason));
             return true;
         } catch (Exception e) {
             log.error("Could not write the dead letter of {}-{}@{} ({}); failing so the record is not lost", topic,
-                    partition, offset, reason, e);
+                    partition, offset, DeadLetters.bound(reason), e);
             return false;
         }
     }

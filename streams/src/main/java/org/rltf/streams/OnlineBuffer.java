@@ -1,5 +1,6 @@
 package org.rltf.streams;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -20,12 +21,17 @@ import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.apache.kafka.streams.kstream.Windowed;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.apache.kafka.streams.state.ReadOnlyWindowStore;
 import org.rltf.events.Experience;
+import org.rltf.kernel.ClusterUnavailableException;
+import org.rltf.kernel.DeadLetters;
+import org.rltf.kernel.Outages;
+import org.rltf.kernel.RunConfig;
 import org.rltf.schemas.Topics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,17 +48,22 @@ import org.slf4j.LoggerFactory;
  */
 public final class OnlineBuffer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(OnlineBuffer.class);
-    private static final Duration STORE_RETRY = Duration.ofSeconds(30);
+    private static final Duration THREAD_RETRY = Duration.ofSeconds(2);
+    private static final long WAIT_LOG_NANOS = TimeUnit.SECONDS.toNanos(30);
 
     private final KafkaStreams streams;
     private final BufferConfig config;
     private final DeadLetterPublisher deadLetters;
     private final String publisherId;
+    private final String applicationId;
+    private final String bootstrapServers;
     private final CountDownLatch running = new CountDownLatch(1);
     private volatile KafkaStreams.State state = KafkaStreams.State.CREATED;
 
     private OnlineBuffer(KafkaStreams streams, BufferConfig config, DeadLetterPublisher deadLetters,
-                         String publisherId) {
+                         String publisherId, Map<String, Object> props) {
+        this.applicationId = String.valueOf(props.get(StreamsConfig.APPLICATION_ID_CONFIG));
+        this.bootstrapServers = String.valueOf(props.get(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG));
         this.streams = streams;
         this.config = config;
         this.deadLetters = deadLetters;
@@ -61,7 +72,8 @@ public final class OnlineBuffer implements AutoCloseable {
 
     /**
      * Starts the buffer of {@code run}. {@code streamsConfig} needs bootstrap.servers and schema.registry.url, and
-     * usually state.dir; application.id defaults to {@code rltf-<run>-buffer}. Set here unless the caller set them:
+     * usually state.dir (RocksDB's native library is then loaded from {@code <state.dir>/native}: RocksDbLibrary);
+     * application.id defaults to {@code rltf-<run>-buffer}. Set here unless the caller set them:
      * processing.guarantee=exactly_once_v2. Always set: the dead-letter handlers for deserialization and
      * processing errors.
      */
@@ -89,6 +101,9 @@ public final class OnlineBuffer implements AutoCloseable {
         props.put(DeadLetterHandler.RUN_CONFIG, run);
         props.put(DeadLetterHandler.PUBLISHER_CONFIG, publisherId);
 
+        Object stateDir = props.get(StreamsConfig.STATE_DIR_CONFIG);
+        if (stateDir != null) RocksDbLibrary.loadFrom(Path.of(stateDir.toString()).resolve("native"));
+
         DeadLetterPublisher deadLetters = new DeadLetterPublisher(run,
                 "streams/" + props.get(StreamsConfig.APPLICATION_ID_CONFIG), props);
         DeadLetterPublisher.register(publisherId, deadLetters);
@@ -97,7 +112,24 @@ public final class OnlineBuffer implements AutoCloseable {
             Properties properties = new Properties();
             properties.putAll(props);
             KafkaStreams streams = new KafkaStreams(topology, properties);
-            OnlineBuffer online = new OnlineBuffer(streams, buffer, deadLetters, publisherId);
+            OnlineBuffer online = new OnlineBuffer(streams, buffer, deadLetters, publisherId, props);
+            // A stream thread that died of an outage (the schema registry unreachable while a new schema id had to be
+            // looked up, say) is replaced: its tasks restart from their last committed offsets, exactly once. Anything
+            // else stops the buffer, and the learner with it.
+            streams.setUncaughtExceptionHandler(e -> {
+                if (!Outages.isTransient(e)) {
+                    log.error("Online buffer of run {} stops: a stream thread failed", run, e);
+                    return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+                }
+                log.warn("Online buffer of run {}: a stream thread failed on an outage ({}); replacing it in {} ms", run,
+                        DeadLetters.bound(String.valueOf(e.getCause() == null ? e : e.getCause())), THREAD_RETRY.toMillis());
+                try {
+                    Thread.sleep(THREAD_RETRY.toMillis());
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                }
+                return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+            });
             streams.setStateListener((now, before) -> {
                 online.state = now;
                 if (now == KafkaStreams.State.RUNNING) online.running.countDown();
@@ -112,7 +144,10 @@ public final class OnlineBuffer implements AutoCloseable {
         }
     }
 
-    /** Waits until the application has reached RUNNING once; throws if it stops or fails first. */
+    /**
+     * Waits until the application has reached RUNNING once; throws if it stops or fails first, or, naming the
+     * cluster, if {@code timeout} passes.
+     */
     public void awaitRunning(Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         try {
@@ -122,8 +157,10 @@ public final class OnlineBuffer implements AutoCloseable {
                         || s == KafkaStreams.State.PENDING_ERROR || s == KafkaStreams.State.PENDING_SHUTDOWN)
                     throw new IllegalStateException("Online buffer stopped before running: " + s);
                 if (System.nanoTime() > deadline)
-                    throw new IllegalStateException("Online buffer not running after " + timeout + ": " + s,
-                            new TimeoutException());
+                    throw new ClusterUnavailableException("The online buffer (Kafka Streams " + applicationId
+                            + ") is not running after " + timeout.toMillis() / 1000.0 + " s (state " + s + "): is the "
+                            + "Kafka cluster at " + bootstrapServers + " reachable? " + RunConfig.STARTUP_TIMEOUT_MS_CONFIG
+                            + " sets how long a starting service waits.", new TimeoutException());
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -165,15 +202,23 @@ public final class OnlineBuffer implements AutoCloseable {
         return query(StoreQueryParameters.fromNameAndType(BufferTopology.STORE, QueryableStoreTypes.windowStore()));
     }
 
-    // A store is briefly unavailable while a rebalance moves or restores it: retry for a bounded time.
+    // A store is unavailable while a rebalance moves or restores it, and while a stream thread that died of an outage
+    // is replaced: wait as long as the application may still come back, logging now and then.
     private <T> T query(StoreQueryParameters<T> parameters) {
-        long deadline = System.nanoTime() + STORE_RETRY.toNanos();
+        long start = System.nanoTime();
+        long lastLog = start;
         while (true) {
             try {
                 return streams.store(parameters);
             } catch (InvalidStateStoreException e) {
-                if (System.nanoTime() > deadline || state == KafkaStreams.State.ERROR
-                        || state == KafkaStreams.State.NOT_RUNNING) throw e;
+                KafkaStreams.State s = state;
+                if (s == KafkaStreams.State.ERROR || s == KafkaStreams.State.NOT_RUNNING
+                        || s == KafkaStreams.State.PENDING_ERROR || s == KafkaStreams.State.PENDING_SHUTDOWN) throw e;
+                if (System.nanoTime() - lastLog > WAIT_LOG_NANOS) {
+                    lastLog = System.nanoTime();
+                    log.info("Online buffer: store {} unavailable for {} s ({}); waiting", parameters.storeName(),
+                            TimeUnit.NANOSECONDS.toSeconds(lastLog - start), s);
+                }
                 try {
                     Thread.sleep(50);
                 } catch (InterruptedException ie) {

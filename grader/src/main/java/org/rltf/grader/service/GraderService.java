@@ -43,6 +43,7 @@ import org.rltf.grader.Feedbacks;
 import org.rltf.grader.Grader;
 import org.rltf.grader.GraderConfig;
 import org.rltf.kernel.ClientConfigs;
+import org.rltf.kernel.ClusterWait;
 import org.rltf.kernel.DeadLetters;
 import org.rltf.kernel.ProblemTable;
 import org.rltf.kernel.RecordDecoder;
@@ -82,8 +83,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class GraderService implements Service {
     private static final Logger log = LoggerFactory.getLogger(GraderService.class);
-    /** How long reading the problems topic to its end may take before the service gives up. */
-    private static final Duration PROBLEMS_TIMEOUT = Duration.ofSeconds(60);
 
     private final GraderServiceConfig config;
     private final Topics topics;
@@ -102,6 +101,7 @@ public final class GraderService implements Service {
     private final SchemaRegistryClient registry;
     private final MeterRegistry meters;
     private final GraderMetrics metrics;
+    private final ClusterWait startup;
 
     private final AtomicBoolean closing = new AtomicBoolean();
     private final AtomicBoolean started = new AtomicBoolean();
@@ -124,6 +124,7 @@ public final class GraderService implements Service {
         this.serviceName = "grader/" + config.instanceId();
         this.meters = meters;
         this.metrics = new GraderMetrics(meters, config.run(), serviceName, config.progressIntervalMs());
+        this.startup = ClusterWait.of(config.originals(), serviceName).stoppingWhen(closing::get);
 
         // The checked config: renamed keys under their new names, every key one the grader reads.
         Map<String, Object> checked = config.originals();
@@ -151,7 +152,7 @@ public final class GraderService implements Service {
             // another split into an unknown-problem dead letter.
             this.problems = add(created, ProblemTable.open(checked, config.problemsClientId(), topics.problems(),
                     AvroSerdes.serde(Problem.class, registry, serdeConfig, false).deserializer(), p -> true,
-                    this::skipProblem, PROBLEMS_TIMEOUT));
+                    this::skipProblem, startup.attemptTimeout()));
             this.grader = Grader.start(graderConfig);
             this.grading = new RetryingGrader(grader, config.sandboxErrorRetries(), config.run(), metrics);
         } catch (RuntimeException | Error e) {
@@ -179,9 +180,11 @@ public final class GraderService implements Service {
         if (closing.get()) throw new IllegalStateException("GraderService was closed before it ran");
         boolean fenced = false;
         try {
-            producer.initTransactions();
+            startup.awaitCluster("start grading for run " + config.run());
+            startup.await("fence older instances of transactional.id " + config.transactionalId(),
+                    producer::initTransactions);
             consumer.subscribe(List.of(topics.samples()), new RebalanceLogger());
-            catchUpProblems();
+            startup.await("read " + topics.problems() + " to its end", this::catchUpProblems);
             log.info("Grader {} grading {} as group {} (transactional.id {}, batches of up to {}), {} problems known",
                     serviceName, topics.samples(), config.groupId(), config.transactionalId(), config.batchMaxRecords(),
                     problems.size());
@@ -269,12 +272,13 @@ public final class GraderService implements Service {
                         feedbackSerializer.serialize(topics.feedback(), feedback)));
             }
             producer.sendOffsetsToTransaction(batch.nextOffsets, consumer.groupMetadata());
-            producer.commitTransaction();
+            // A commit or abort that timed out (the broker away for longer than max.block.ms) may only be retried.
+            Transactions.commitTransaction(producer, closing::get);
         } catch (KafkaException e) {
             if (Transactions.isFatal(e)) throw e;
             log.warn("Aborting the transaction of a batch of {} samples and reading it again: {}", batch.size,
                     e.toString());
-            producer.abortTransaction();
+            Transactions.abortTransaction(producer, closing::get);
             metrics.aborted();
             batch.rewind(consumer);
             pauseAfterAbort();
