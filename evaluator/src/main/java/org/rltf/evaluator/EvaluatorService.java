@@ -8,6 +8,8 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -203,8 +205,12 @@ public final class EvaluatorService implements Service {
         }
     }
 
+    /** Versions this instance has published an Evaluation for: a checkpoint delivered twice is evaluated once. */
+    private final Set<Long> published = ConcurrentHashMap.newKeySet();
+
     private void handle(ConsumerRecord<String, Checkpoint> record) {
         long v = record.value().getVersion();
+        if (published.contains(v)) return; // delivered again after a rebalance: its Evaluation is out already
         if (v == 0 || v % config.everyVersions() == 0 || requested.remove(v)) {
             evaluate(record);
         } else {
@@ -243,6 +249,7 @@ public final class EvaluatorService implements Service {
             Thread.currentThread().interrupt();
             throw new KafkaException("Interrupted while publishing the evaluation of checkpoint v" + v, e);
         }
+        published.add(v);
         evaluations.increment();
         log.info("Evaluator {}: checkpoint v{} (step {}) pass@1 {} greedy {} on {} problems in {} s", serviceName, v,
                 cp.getStep(), String.format("%.3f", report.passAtK(settings.ks().get(0))),

@@ -32,6 +32,7 @@ import picocli.CommandLine.Command;
                 GradeCommand.class,
                 RegistryCommand.class,
                 ImportCommand.class,
+                ModelCommand.class,
                 ReplayCommand.class,
                 RegradeCommand.class,
                 TailCommand.class,

@@ -237,8 +237,8 @@ public final class LearnerConfig extends AbstractConfig {
 
     private static Map<String, String> oldNames() {
         Map<String, String> m = new LinkedHashMap<>();
-        for (String key : CONFIG.names())
-            if (key.startsWith(PREFIX)) m.put(key.substring(PREFIX.length()), key);
+        for (String key : CONFIG.names()) // keys born prefixed (rl.weight) never had an old name to accept
+            if (key.startsWith(PREFIX) && !key.equals(RL_WEIGHT_CONFIG)) m.put(key.substring(PREFIX.length()), key);
         m.put("loss.coarse.enabled", RewardConfig.COARSE_ENABLED_CONFIG);
         m.put("loss.adaptive.enabled", RewardConfig.ADAPTIVE_ENABLED_CONFIG);
         m.put("loss.fine.enabled", RewardConfig.FINE_ENABLED_CONFIG);

@@ -1,5 +1,10 @@
 package org.rltf.policy;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
@@ -94,6 +99,55 @@ final class ByteTokenizer implements Tokenizer {
     }
 
     @Override public void writeTo(Path dir) {}
+
+    /** The eos token's name in {@link #huggingFaceJson()}, GPT-2's. */
+    static final String EOS_NAME = "<|endoftext|>";
+
+    /**
+     * This tokenizer as a Hugging Face {@code tokenizer.json}: a byte-level BPE with no merges whose
+     * 256 symbols are GPT-2's byte-to-character table, symbol i standing for byte i, and eos added as
+     * special token 256. The ByteLevel pre-tokenizer without its regex keeps the text one word, so
+     * every byte becomes its own id, exactly as {@link #encode} gives. One difference: Hugging Face
+     * matches added tokens in the text, so the literal text {@value #EOS_NAME} encodes there as eos
+     * and here as its 13 bytes.
+     */
+    static String huggingFaceJson() {
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode root = json.createObjectNode();
+        root.put("version", "1.0");
+        root.putNull("truncation");
+        root.putNull("padding");
+        ObjectNode eos = root.putArray("added_tokens").addObject();
+        eos.put("id", EOS).put("content", EOS_NAME).put("single_word", false).put("lstrip", false).put("rstrip", false)
+                .put("normalized", false).put("special", true);
+        root.putNull("normalizer");
+        root.putObject("pre_tokenizer").put("type", "ByteLevel").put("add_prefix_space", false).put("trim_offsets", false).put("use_regex", false);
+        root.putNull("post_processor");
+        root.putObject("decoder").put("type", "ByteLevel").put("add_prefix_space", false).put("trim_offsets", false).put("use_regex", false);
+        ObjectNode model = root.putObject("model");
+        model.put("type", "BPE").putNull("dropout").putNull("unk_token").putNull("continuing_subword_prefix").putNull("end_of_word_suffix");
+        model.put("fuse_unk", false).put("byte_fallback", false).put("ignore_merges", false);
+        ObjectNode vocab = model.putObject("vocab");
+        int[] chars = byteToChar();
+        for (int b = 0; b < 256; b++) vocab.put(new String(Character.toChars(chars[b])), b);
+        model.putArray("merges");
+        try {
+            return json.writerWithDefaultPrettyPrinter().writeValueAsString(root);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** GPT-2's bytes_to_unicode: printable Latin-1 bytes stand for themselves, the rest for U+0100 onwards in byte order. */
+    static int[] byteToChar() {
+        int[] out = new int[256];
+        int next = 256;
+        for (int b = 0; b < 256; b++) {
+            boolean printable = (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
+            out[b] = printable ? b : next++;
+        }
+        return out;
+    }
 
     @Override public String toString() { return "Tokenizer.bytes()"; }
 }

@@ -20,7 +20,7 @@ import java.util.Map;
  */
 interface CausalLm extends AutoCloseable {
     /** The model for {@code config}, its parameters loaded from {@code weights} (canonical names, checked first). */
-    static CausalLm create(ModelConfig config, NDManager manager, Map<String, Safetensors.Tensor> weights) {
+    static CausalLm create(ModelConfig config, NDManager manager, TensorSource weights) {
         if (config.arch() instanceof Gpt2Config) return new GptModel(config, manager, weights);
         if (config.arch() instanceof LlamaConfig llama) return new LlamaModel(config, llama, manager, weights);
         throw unsupported(config);
@@ -42,7 +42,9 @@ interface CausalLm extends AutoCloseable {
 
     /** Refuses weights whose names or shapes are not exactly {@link #parameterShapes}'s, listing what is wrong. */
     static void checkWeights(ModelConfig config, Map<String, Safetensors.Tensor> weights) {
-        Parameters.check(config, parameterShapes(config), weights);
+        Map<String, long[]> shapes = new LinkedHashMap<>();
+        weights.forEach((n, t) -> shapes.put(n, t.shape()));
+        Parameters.check(config, parameterShapes(config), shapes);
     }
 
     private static IllegalStateException unsupported(ModelConfig config) {

@@ -6,11 +6,13 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Comparator;
@@ -28,7 +30,8 @@ import java.util.stream.Stream;
  * The directory is identified by the SHA-256 of its manifest, so one digest covers everything.
  *
  * <p>Readers take each file's bytes once, check them against the manifest, and parse those same
- * bytes, so a file replaced between check and use cannot slip through. Writers build the directory
+ * bytes, so a file replaced between check and use cannot slip through (weights, of any size, are
+ * memory-mapped and read through the channel that was hashed; see {@link SafetensorsFile}). Writers build the directory
  * beside its final name and move it into place, so a watcher never sees half a checkpoint. The
  * manifest has sorted keys and no timestamps: identical weights give an identical digest.
  */
@@ -37,6 +40,12 @@ public final class Checkpoints {
     public static final String CONFIG = "config.json";
     public static final String WEIGHTS = "model.safetensors";
     static final String FORMAT = "rltf-checkpoint/1";
+    /**
+     * Files of a Hugging Face model directory an imported model keeps (its config.json,
+     * generation_config.json, special_tokens_map.json ...), under this prefix, so an export gives
+     * them back with only the keys this project owns rewritten.
+     */
+    public static final String HF_DIR = "hf/";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private Checkpoints() {}
@@ -47,12 +56,33 @@ public final class Checkpoints {
         void write(Path dir) throws IOException;
     }
 
-    /** A checkpoint's files, each already checked against the manifest. */
-    record Verified(Path dir, String sha256, Map<String, byte[]> files) {
+    /**
+     * A checkpoint's files, each already checked against the manifest: the small ones as bytes, the
+     * {@code .safetensors} ones memory-mapped (read through the channel their digest was computed on).
+     * Closing closes those channels; tensors already loaded are unaffected.
+     */
+    record Verified(Path dir, String sha256, Map<String, byte[]> files, Map<String, SafetensorsFile> tensorFiles) implements AutoCloseable {
         byte[] require(String name) {
             byte[] b = files.get(name);
             if (b == null) throw new CheckpointException("checkpoint " + dir + ": manifest does not list " + name);
             return b;
+        }
+
+        SafetensorsFile tensors(String name) {
+            SafetensorsFile f = tensorFiles.get(name);
+            if (f == null) throw new CheckpointException("checkpoint " + dir + ": manifest does not list " + name);
+            return f;
+        }
+
+        @Override
+        public void close() {
+            for (SafetensorsFile f : tensorFiles.values()) {
+                try {
+                    f.close();
+                } catch (IOException ignored) {
+                    // a read-only channel: nothing to flush
+                }
+            }
         }
     }
 
@@ -93,34 +123,95 @@ public final class Checkpoints {
         JsonNode files = manifest.path("files");
         if (!files.isObject()) throw new CheckpointException("checkpoint " + dir + ": manifest.json has no files");
         Map<String, byte[]> contents = new LinkedHashMap<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = files.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
-            String name = e.getKey();
-            Path file = resolveInside(dir, name);
-            byte[] bytes;
-            try {
-                bytes = Files.readAllBytes(file);
-            } catch (NoSuchFileException ex) {
-                throw new CheckpointException("checkpoint " + dir + ": " + name + " is listed in the manifest but missing");
-            } catch (IOException ex) {
-                throw new CheckpointException("checkpoint " + dir + ": cannot read " + name + ": " + ex.getMessage(), ex);
+        Map<String, SafetensorsFile> mapped = new LinkedHashMap<>();
+        Verified verified = new Verified(dir, sha, contents, mapped);
+        try {
+            for (Iterator<Map.Entry<String, JsonNode>> it = files.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                String name = e.getKey();
+                Path file = resolveInside(dir, name);
+                long size = e.getValue().path("size").asLong(-1);
+                String expected = e.getValue().path("sha256").asText("");
+                FileChannel channel = null;
+                long actualSize;
+                String actual;
+                try {
+                    if (name.endsWith(".safetensors")) { // any size: hashed, then read through the same channel
+                        channel = FileChannel.open(file, StandardOpenOption.READ);
+                        actualSize = channel.size();
+                        actual = actualSize == size ? SafetensorsFile.sha256(channel) : "";
+                    } else {
+                        byte[] bytes = Files.readAllBytes(file);
+                        actualSize = bytes.length;
+                        actual = sha256Hex(bytes);
+                        if (keepBytes) contents.put(name, bytes);
+                    }
+                    if (actualSize != size) {
+                        throw new CheckpointException("checkpoint " + dir + ": " + name + " has " + actualSize + " bytes, manifest says " + size);
+                    }
+                    if (!actual.equalsIgnoreCase(expected)) {
+                        throw new CheckpointException("checkpoint " + dir + ": " + name + " has SHA-256 " + actual + ", manifest says " + expected
+                                + " (the file was changed or corrupted)");
+                    }
+                    if (channel != null && keepBytes) {
+                        mapped.put(name, SafetensorsFile.over(file, channel));
+                        channel = null;
+                    }
+                } catch (NoSuchFileException ex) {
+                    throw new CheckpointException("checkpoint " + dir + ": " + name + " is listed in the manifest but missing");
+                } catch (IOException ex) {
+                    throw new CheckpointException("checkpoint " + dir + ": cannot read " + name + ": " + ex.getMessage(), ex);
+                } catch (IllegalArgumentException ex) {
+                    throw new CheckpointException("checkpoint " + dir + ": " + ex.getMessage(), ex);
+                } finally {
+                    if (channel != null) closeQuietly(channel);
+                }
             }
-            long size = e.getValue().path("size").asLong(-1);
-            String expected = e.getValue().path("sha256").asText("");
-            if (bytes.length != size) {
-                throw new CheckpointException("checkpoint " + dir + ": " + name + " has " + bytes.length + " bytes, manifest says " + size);
-            }
-            String actual = sha256Hex(bytes);
-            if (!actual.equalsIgnoreCase(expected)) {
-                throw new CheckpointException("checkpoint " + dir + ": " + name + " has SHA-256 " + actual + ", manifest says " + expected
-                        + " (the file was changed or corrupted)");
-            }
-            if (keepBytes) contents.put(name, bytes);
+        } catch (RuntimeException e) {
+            verified.close();
+            throw e;
         }
         for (String required : new String[] {CONFIG, WEIGHTS}) {
-            if (!files.has(required)) throw new CheckpointException("checkpoint " + dir + ": manifest does not list " + required);
+            if (!files.has(required)) {
+                verified.close();
+                throw new CheckpointException("checkpoint " + dir + ": manifest does not list " + required);
+            }
         }
-        return new Verified(dir, sha, contents);
+        return verified;
+    }
+
+    static long manifestSize(Path dir) {
+        return readManifestBytes(dir).length;
+    }
+
+    /** model.safetensors' metadata: the same for a trained, an imported and a fresh model, so equal weights give equal bytes. */
+    static Map<String, String> weightsMetadata(String layout) {
+        return Map.of("format", "pt", "producer", "rltf", "layout", layout);
+    }
+
+    /** The carried Hugging Face files of a verified checkpoint, by their path inside it. */
+    static Map<String, byte[]> carried(Verified v) {
+        Map<String, byte[]> out = new TreeMap<>();
+        v.files().forEach((name, bytes) -> {
+            if (name.startsWith(HF_DIR)) out.put(name, bytes);
+        });
+        return out;
+    }
+
+    static void writeCarried(Path dir, Map<String, byte[]> carried) throws IOException {
+        for (Map.Entry<String, byte[]> e : carried.entrySet()) {
+            Path p = resolveInside(dir, e.getKey());
+            Files.createDirectories(p.getParent());
+            Files.write(p, e.getValue());
+        }
+    }
+
+    private static void closeQuietly(FileChannel ch) {
+        try {
+            ch.close();
+        } catch (IOException ignored) {
+            // read-only
+        }
     }
 
     private static Path resolveInside(Path dir, String name) {
@@ -186,10 +277,11 @@ public final class Checkpoints {
         root.put("format", FORMAT);
         ObjectNode list = root.putObject("files");
         for (Map.Entry<String, Path> e : files.entrySet()) {
-            byte[] bytes = Files.readAllBytes(e.getValue());
-            ObjectNode f = list.putObject(e.getKey());
-            f.put("sha256", sha256Hex(bytes));
-            f.put("size", bytes.length);
+            try (FileChannel ch = FileChannel.open(e.getValue(), StandardOpenOption.READ)) {
+                ObjectNode f = list.putObject(e.getKey());
+                f.put("sha256", SafetensorsFile.sha256(ch));
+                f.put("size", ch.size());
+            }
         }
         Files.write(dir.resolve(MANIFEST), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(root));
     }
@@ -209,8 +301,12 @@ public final class Checkpoints {
     }
 
     static String sha256Hex(byte[] bytes) {
+        return HexFormat.of().formatHex(sha256Digest().digest(bytes));
+    }
+
+    static MessageDigest sha256Digest() {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }

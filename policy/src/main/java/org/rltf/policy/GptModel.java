@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 
 import java.util.LinkedHashMap;
-import java.util.Map;
 
 /**
  * GPT-2, as nanoGPT writes it: token + position embeddings, {@code layers} pre-norm
@@ -26,7 +25,7 @@ final class GptModel implements CausalLm {
     private final CausalMask causal;
     private final NDArray scale; // 1/sqrt(head dim)
 
-    GptModel(ModelConfig config, NDManager manager, Map<String, Safetensors.Tensor> weights) {
+    GptModel(ModelConfig config, NDManager manager, TensorSource weights) {
         this.config = config;
         this.params = new Parameters(config, parameterShapes(config), manager, weights);
         wte = params.get("transformer.wte.weight");

@@ -29,21 +29,26 @@ import java.util.Map;
 final class HfTokenizer implements Tokenizer {
     static final String KIND = "huggingface";
     static final String FILE_NAME = "tokenizer.json";
-    /** Hugging Face's side file; here it records which token is eos, so a checkpoint reloads with the same one. */
+    /**
+     * Hugging Face's side file. It names the eos token, so a checkpoint reloads with the same one; an
+     * imported model's is kept byte for byte (chat template, special tokens), else one naming eos is written.
+     */
     static final String CONFIG_FILE_NAME = "tokenizer_config.json";
     /** Tried in order when no eos token is named. */
     private static final List<String> EOS_CANDIDATES = List.of("<|endoftext|>", "</s>", "<eos>", "<|end_of_text|>", "<|eot_id|>", "[EOS]", "<|im_end|>", "[SEP]");
     private static final int WINDOW = 4;
 
     private final byte[] fileBytes;
+    private final byte[] configBytes;
     private final HuggingFaceTokenizer tokenizer;
     private final int vocabSize;
     private final int eosId;
     private final String eosToken;
     private final boolean[] special;
 
-    private HfTokenizer(byte[] fileBytes, HuggingFaceTokenizer tokenizer, int vocabSize, int eosId, String eosToken, boolean[] special) {
+    private HfTokenizer(byte[] fileBytes, byte[] configBytes, HuggingFaceTokenizer tokenizer, int vocabSize, int eosId, String eosToken, boolean[] special) {
         this.fileBytes = fileBytes;
+        this.configBytes = configBytes;
         this.eosToken = eosToken;
         this.tokenizer = tokenizer;
         this.vocabSize = vocabSize;
@@ -59,10 +64,15 @@ final class HfTokenizer implements Tokenizer {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read tokenizer " + file, e);
         }
-        return fromBytes(bytes, eosToken, file.toString());
+        return fromBytes(bytes, null, eosToken, file.toString());
     }
 
-    static HfTokenizer fromBytes(byte[] bytes, String eosToken, String origin) {
+    /**
+     * @param configBytes a tokenizer_config.json to keep (its eos_token is used unless {@code eosToken} is given), or null
+     * @param eosToken    the eos token, or null: tokenizer_config.json's, else the first of the usual names
+     */
+    static HfTokenizer fromBytes(byte[] bytes, byte[] configBytes, String eosToken, String origin) {
+        if (eosToken == null && configBytes != null) eosToken = eosTokenFrom(configBytes);
         JsonNode root;
         try {
             root = new ObjectMapper().readTree(bytes);
@@ -116,7 +126,7 @@ final class HfTokenizer implements Tokenizer {
         } catch (IOException | RuntimeException e) {
             throw new IllegalArgumentException("tokenizer " + origin + " could not be loaded: " + e.getMessage(), e);
         }
-        return new HfTokenizer(bytes, tok, size, eos, eosName, isSpecial);
+        return new HfTokenizer(bytes, configBytes, tok, size, eos, eosName, isSpecial);
     }
 
     @Override public int vocabSize() { return vocabSize; }
@@ -208,9 +218,21 @@ final class HfTokenizer implements Tokenizer {
     @Override
     public void writeTo(Path dir) throws IOException {
         Files.write(dir.resolve(FILE_NAME), fileBytes);
-        ObjectMapper json = new ObjectMapper();
-        Files.write(dir.resolve(CONFIG_FILE_NAME), json.writerWithDefaultPrettyPrinter().writeValueAsBytes(json.createObjectNode().put("eos_token", eosToken)));
+        Files.write(dir.resolve(CONFIG_FILE_NAME), configBytes());
     }
+
+    /** The tokenizer_config.json this tokenizer came with, or one that names its eos token. */
+    byte[] configBytes() {
+        if (configBytes != null) return configBytes.clone();
+        ObjectMapper json = new ObjectMapper();
+        try {
+            return json.writerWithDefaultPrettyPrinter().writeValueAsBytes(json.createObjectNode().put("eos_token", eosToken));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    String eosToken() { return eosToken; }
 
     /** The eos token named in a {@value #CONFIG_FILE_NAME}, or null. */
     static String eosTokenFrom(byte[] configBytes) {
@@ -225,6 +247,23 @@ final class HfTokenizer implements Tokenizer {
     }
 
     byte[] fileBytes() { return fileBytes.clone(); }
+
+    /** The text of token {@code id} in a tokenizer.json (added tokens first, then the model's vocabulary), or null. */
+    static String tokenName(byte[] tokenizerJson, int id) {
+        try {
+            JsonNode root = new ObjectMapper().readTree(tokenizerJson);
+            for (JsonNode t : root.path("added_tokens")) if (t.path("id").asInt(-1) == id) return t.path("content").asText();
+            JsonNode vocab = root.path("model").path("vocab");
+            if (vocab.isArray()) return id < vocab.size() ? vocab.get(id).path(0).asText() : null;
+            for (Iterator<Map.Entry<String, JsonNode>> it = vocab.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                if (e.getValue().asInt(-1) == id) return e.getKey();
+            }
+            return null;
+        } catch (IOException e) {
+            throw new IllegalArgumentException("tokenizer.json is not valid JSON: " + e.getMessage(), e);
+        }
+    }
 
     @Override
     public void close() {

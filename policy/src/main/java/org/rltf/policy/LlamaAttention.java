@@ -4,7 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 
 /**
- * Llama's causal self-attention: separate bias-free q/k/v/o projections, rotary position
+ * Llama's causal self-attention: separate q/k/v/o projections (bias-free in Llama; Qwen2 has
+ * q/k/v biases, null here for Llama, which torch's linear takes as none), rotary position
  * embeddings on queries and keys, and grouped-query attention: {@code kvHeads} key/value heads,
  * each shared by {@code heads / kvHeads} consecutive query heads (Hugging Face's repeat_kv order).
  * Grouping is done by reshaping the queries to [B * kvHeads, group * T, D], so keys and values are
@@ -16,15 +17,21 @@ final class LlamaAttention {
     final NDArray kProj; // [KV*D, C]
     final NDArray vProj; // [KV*D, C]
     final NDArray oProj; // [C, H*D]
+    final NDArray qBias; // [H*D] or null
+    final NDArray kBias; // [KV*D] or null
+    final NDArray vBias; // [KV*D] or null
     private final int heads;
     private final int kvHeads;
     private final int headDim;
 
-    LlamaAttention(NDArray qProj, NDArray kProj, NDArray vProj, NDArray oProj, int heads, int kvHeads, int headDim) {
+    LlamaAttention(NDArray qProj, NDArray kProj, NDArray vProj, NDArray oProj, NDArray[] qkvBias, int heads, int kvHeads, int headDim) {
         this.qProj = qProj;
         this.kProj = kProj;
         this.vProj = vProj;
         this.oProj = oProj;
+        this.qBias = qkvBias[0];
+        this.kBias = qkvBias[1];
+        this.vBias = qkvBias[2];
         this.heads = heads;
         this.kvHeads = kvHeads;
         this.headDim = headDim;
@@ -41,9 +48,9 @@ final class LlamaAttention {
     NDArray forward(NDArray x, NDArray mask, NDArray scale, Rope.At rope, KvCache cache, int layer, int start, NDManager step) {
         long b = x.getShape().get(0);
         long t = x.getShape().get(1);
-        NDArray q = Ops.linear(x, qProj, null).reshape(b, t, heads, headDim).transpose(0, 2, 1, 3);   // [B, H, T, D]
-        NDArray k = Ops.linear(x, kProj, null).reshape(b, t, kvHeads, headDim).transpose(0, 2, 1, 3); // [B, KV, T, D]
-        NDArray v = Ops.linear(x, vProj, null).reshape(b, t, kvHeads, headDim).transpose(0, 2, 1, 3); // [B, KV, T, D]
+        NDArray q = Ops.linear(x, qProj, qBias).reshape(b, t, heads, headDim).transpose(0, 2, 1, 3);   // [B, H, T, D]
+        NDArray k = Ops.linear(x, kProj, kBias).reshape(b, t, kvHeads, headDim).transpose(0, 2, 1, 3); // [B, KV, T, D]
+        NDArray v = Ops.linear(x, vProj, vBias).reshape(b, t, kvHeads, headDim).transpose(0, 2, 1, 3); // [B, KV, T, D]
         q = rope.rotate(q, step);
         k = rope.rotate(k, step);
         q = q.mul(scale);

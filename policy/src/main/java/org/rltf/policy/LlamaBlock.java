@@ -17,8 +17,12 @@ final class LlamaBlock {
     /** @param prefix this layer's parameter names' prefix, {@code model.layers.<i>.} */
     LlamaBlock(Parameters p, String prefix, ModelConfig config, LlamaConfig llama) {
         inputLayernorm = p.get(prefix + "input_layernorm.weight");
-        selfAttn = new LlamaAttention(p.get(prefix + "self_attn.q_proj.weight"), p.get(prefix + "self_attn.k_proj.weight"),
-                p.get(prefix + "self_attn.v_proj.weight"), p.get(prefix + "self_attn.o_proj.weight"), config.heads(), llama.kvHeads(), config.headDim());
+        String a = prefix + "self_attn.";
+        NDArray[] bias = llama.qkvBias()
+                ? new NDArray[] {p.get(a + "q_proj.bias"), p.get(a + "k_proj.bias"), p.get(a + "v_proj.bias")}
+                : new NDArray[3];
+        selfAttn = new LlamaAttention(p.get(a + "q_proj.weight"), p.get(a + "k_proj.weight"), p.get(a + "v_proj.weight"), p.get(a + "o_proj.weight"),
+                bias, config.heads(), llama.kvHeads(), config.headDim());
         postAttentionLayernorm = p.get(prefix + "post_attention_layernorm.weight");
         mlp = new SwiGluMlp(p.get(prefix + "mlp.gate_proj.weight"), p.get(prefix + "mlp.up_proj.weight"), p.get(prefix + "mlp.down_proj.weight"));
         rmsEps = llama.rmsEps();

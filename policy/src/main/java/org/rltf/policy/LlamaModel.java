@@ -5,13 +5,13 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 
 import java.util.LinkedHashMap;
-import java.util.Map;
 
 /**
  * Llama, as Hugging Face's LlamaForCausalLM computes it: a token embedding and no position table
  * (positions enter as rotary embeddings of queries and keys, {@link Rope}), {@code layers} pre-norm
  * {@link LlamaBlock}s, a final RMSNorm and an output head that is the token embedding
- * (tie_word_embeddings) or a separate {@code lm_head}. No biases anywhere. Parameters carry
+ * (tie_word_embeddings) or a separate {@code lm_head}. No biases, except Qwen2's on q, k and v
+ * ({@link LlamaConfig#qkvBias()}). Parameters carry
  * Hugging Face's names ({@code model.layers.0.self_attn.q_proj.weight}, Linear weights as (out, in)),
  * so import and export are the identity.
  */
@@ -29,7 +29,7 @@ final class LlamaModel implements CausalLm {
     private final CausalMask causal;
     private final NDArray scale; // 1/sqrt(head dim)
 
-    LlamaModel(ModelConfig config, LlamaConfig llama, NDManager manager, Map<String, Safetensors.Tensor> weights) {
+    LlamaModel(ModelConfig config, LlamaConfig llama, NDManager manager, TensorSource weights) {
         this.config = config;
         this.llama = llama;
         this.params = new Parameters(config, parameterShapes(config, llama), manager, weights);
@@ -38,12 +38,12 @@ final class LlamaModel implements CausalLm {
         for (int i = 0; i < config.layers(); i++) layers[i] = new LlamaBlock(params, "model.layers." + i + ".", config, llama);
         norm = params.get("model.norm.weight");
         lmHead = llama.tiedHead() ? embedTokens : params.get("lm_head.weight");
-        rope = new Rope(manager, config.context(), config.headDim(), llama.ropeTheta());
+        rope = new Rope(manager, config.context(), config.headDim(), RopeScaling.inverseFrequencies(config.headDim(), llama.ropeTheta(), llama.ropeScaling()));
         causal = new CausalMask(manager, config.context());
         scale = Ops.owned(manager, new float[] {(float) (1.0 / Math.sqrt(config.headDim()))}, new Shape());
     }
 
-    /** Hugging Face LlamaForCausalLM's names and shapes, in the order they are initialised and saved. */
+    /** Hugging Face LlamaForCausalLM's (and Qwen2ForCausalLM's) names and shapes, in the order they are initialised and saved. */
     static LinkedHashMap<String, long[]> parameterShapes(ModelConfig config, LlamaConfig llama) {
         long c = config.width();
         long q = (long) config.heads() * config.headDim();
@@ -57,6 +57,11 @@ final class LlamaModel implements CausalLm {
             s.put(p + "self_attn.q_proj.weight", new long[] {q, c});
             s.put(p + "self_attn.k_proj.weight", new long[] {kv, c});
             s.put(p + "self_attn.v_proj.weight", new long[] {kv, c});
+            if (llama.qkvBias()) {
+                s.put(p + "self_attn.q_proj.bias", new long[] {q});
+                s.put(p + "self_attn.k_proj.bias", new long[] {kv});
+                s.put(p + "self_attn.v_proj.bias", new long[] {kv});
+            }
             s.put(p + "self_attn.o_proj.weight", new long[] {c, q});
             s.put(p + "post_attention_layernorm.weight", new long[] {c});
             s.put(p + "mlp.gate_proj.weight", new long[] {inter, c});
@@ -77,7 +82,7 @@ final class LlamaModel implements CausalLm {
     @Override
     public NDArray hidden(NDArray ids, NDArray positions, NDArray mask, KvCache cache, int start, NDManager step) {
         NDArray x = Ops.embedding(ids, embedTokens); // [B, T, C]
-        Rope.At angles = rope.at(positions);         // the rotation of each position, shared by every layer
+        Rope.At angles = rope.at(positions, start + (int) ids.getShape().get(1)); // the rotation of each position, shared by every layer
         for (int i = 0; i < layers.length; i++) x = layers[i].forward(x, mask, scale, angles, cache, i, start, step);
         return Ops.rmsNorm(x, norm, llama.rmsEps());
     }

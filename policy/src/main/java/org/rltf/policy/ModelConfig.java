@@ -29,19 +29,20 @@ public record ModelConfig(int layers, int width, int heads, int context, int voc
 
     /** What one architecture adds to the shared shape; {@link #name()} is config.json's {@code architecture}. */
     public sealed interface Architecture permits Gpt2Config, LlamaConfig {
-        /** {@code gpt2} or {@code llama}. */
+        /** {@code gpt2}, {@code llama} or {@code qwen2}. */
         String name();
     }
 
     public ModelConfig {
         require(layers >= 1, "layers", layers, "must be >= 1");
         require(width >= 1, "width", width, "must be >= 1");
-        require(heads >= 1 && width % heads == 0, "heads", heads, "must be >= 1 and divide width " + width);
+        require(heads >= 1, "heads", heads, "must be >= 1");
         require(context >= 2, "context", context, "must be >= 2");
         require(vocabSize >= 2, "vocabSize", vocabSize, "must be >= 2");
         if (tokenizerKind == null || tokenizerKind.isBlank()) throw new IllegalArgumentException("tokenizerKind must be set");
         if (arch == null) throw new IllegalArgumentException("ModelConfig.arch must be set (Gpt2Config or LlamaConfig)");
         if (arch instanceof LlamaConfig llama) llama.checkFits(width, heads);
+        else require(width % heads == 0, "heads", heads, "must divide width " + width);
     }
 
     /** A GPT-2 configuration. */
@@ -49,7 +50,7 @@ public record ModelConfig(int layers, int width, int heads, int context, int voc
         this(layers, width, heads, context, vocabSize, tokenizerKind, Gpt2Config.INSTANCE);
     }
 
-    /** {@code gpt2} or {@code llama}, as config.json records it. */
+    /** {@code gpt2}, {@code llama} or {@code qwen2}, as config.json records it. */
     public String architecture() { return arch.name(); }
 
     static void require(boolean ok, String key, int value, String why) {
@@ -83,7 +84,8 @@ public record ModelConfig(int layers, int width, int heads, int context, int voc
         return new ModelConfig(layers, width, heads, context, vocabSize, kind, arch);
     }
 
-    public int headDim() { return width / heads; }
+    /** Per-head width: width / heads, unless a Llama config sets head_dim. */
+    public int headDim() { return arch instanceof LlamaConfig llama ? llama.headDim(width, heads) : width / heads; }
 
     /** Number of trainable parameters: the sizes of the architecture's parameter tensors (a tied output head is one tensor). */
     public long parameterCount() {
@@ -106,6 +108,7 @@ public record ModelConfig(int layers, int width, int heads, int context, int voc
         n.put("vocabSize", vocabSize);
         n.put("tokenizerKind", tokenizerKind);
         if (arch instanceof LlamaConfig llama) llama.writeJson(n);
+        if (arch instanceof Gpt2Config gpt2 && !gpt2.activation().equals(Gpt2Config.GELU)) n.put("activation", gpt2.activation());
         try {
             return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(n);
         } catch (IOException e) {
@@ -127,33 +130,21 @@ public record ModelConfig(int layers, int width, int heads, int context, int voc
         if (n == null || !n.isObject()) throw new IllegalArgumentException("model config must be a JSON object");
         String name = n.path("architecture").asText(Gpt2Config.NAME);
         Architecture arch = switch (name) {
-            case Gpt2Config.NAME -> Gpt2Config.INSTANCE;
-            case LlamaConfig.NAME -> LlamaConfig.fromJson(n);
+            case Gpt2Config.NAME -> new Gpt2Config(n.path("activation").asText(Gpt2Config.GELU));
+            case LlamaConfig.NAME, LlamaConfig.QWEN2 -> LlamaConfig.fromJson(n, name);
             default -> throw new IllegalArgumentException("model config architecture '" + name + "' is not supported ("
-                    + Gpt2Config.NAME + " or " + LlamaConfig.NAME + ")");
+                    + Gpt2Config.NAME + ", " + LlamaConfig.NAME + ", " + LlamaConfig.QWEN2 + ")");
         };
         return new ModelConfig(intField(n, "layers"), intField(n, "width"), intField(n, "heads"), intField(n, "context"),
                 intField(n, "vocabSize"), textField(n, "tokenizerKind"), arch);
     }
 
     /**
-     * Reads a Hugging Face Llama {@code config.json}: num_hidden_layers, hidden_size,
-     * num_attention_heads, max_position_embeddings and vocab_size here, the rest as
-     * {@link LlamaConfig#fromHuggingFace} says (which also lists what is refused).
+     * Reads a Hugging Face Llama {@code config.json} (see {@link HfConfigs#read}, which takes GPT-2
+     * and Qwen2 too and lists what is refused); one without model_type or architectures is Llama.
      */
     public static ModelConfig fromHuggingFaceLlama(String configJson, String tokenizerKind) {
-        JsonNode n;
-        try {
-            n = JSON.readTree(configJson);
-        } catch (IOException e) {
-            throw new IllegalArgumentException("Llama config is not valid JSON: " + e.getMessage(), e);
-        }
-        if (n == null || !n.isObject()) throw new IllegalArgumentException("Llama config must be a JSON object");
-        int width = intField(n, "hidden_size");
-        int heads = intField(n, "num_attention_heads");
-        LlamaConfig llama = LlamaConfig.fromHuggingFace(n, width, heads);
-        return new ModelConfig(intField(n, "num_hidden_layers"), width, heads, intField(n, "max_position_embeddings"),
-                intField(n, "vocab_size"), tokenizerKind, llama);
+        return HfConfigs.read(configJson, tokenizerKind, LlamaConfig.NAME);
     }
 
     static double doubleField(JsonNode n, String key) {

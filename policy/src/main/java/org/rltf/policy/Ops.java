@@ -68,6 +68,16 @@ final class Ops {
         return JniUtils.gelu(pt(x));
     }
 
+    /**
+     * GELU's tanh approximation, Hugging Face's gelu_new (GPT-2's own):
+     * 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))). libtorch has it fused (approximate='tanh'), but
+     * this JNI binding exposes only the exact one, so it is five ops; only imported GPT-2s use it.
+     */
+    static NDArray geluTanh(NDArray x) {
+        NDArray inner = x.add(x.mul(x).mul(x).mul(0.044715f)).mul((float) Math.sqrt(2 / Math.PI));
+        return x.mul(0.5f).mul(JniUtils.tanh(pt(inner)).add(1f));
+    }
+
     /** x[index] along the first axis (a view). */
     static NDArray select(NDArray x, long index) {
         return JniUtils.getItem(pt(x), new long[] {index}, (PtNDManager) x.getManager());

@@ -2,7 +2,6 @@ package org.rltf.policy;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -25,15 +24,16 @@ final class Parameters implements AutoCloseable {
     private final LinkedHashMap<String, long[]> shapes;
     private final LinkedHashMap<String, NDArray> arrays = new LinkedHashMap<>();
 
-    Parameters(ModelConfig config, LinkedHashMap<String, long[]> shapes, NDManager manager, Map<String, Safetensors.Tensor> weights) {
-        check(config, shapes, weights);
+    /** Checks {@code weights} against {@code shapes}, then copies them into libtorch one tensor at a time. */
+    Parameters(ModelConfig config, LinkedHashMap<String, long[]> shapes, NDManager manager, TensorSource weights) {
+        check(config, shapes, weights.shapes());
         this.config = config;
         this.manager = manager;
         this.shapes = shapes;
-        for (Map.Entry<String, long[]> e : shapes.entrySet()) {
-            NDArray a = Ops.owned(manager, weights.get(e.getKey()).data(), new Shape(e.getValue()));
-            a.setName(e.getKey());
-            arrays.put(e.getKey(), a);
+        for (String name : shapes.keySet()) {
+            NDArray a = weights.load(name, manager);
+            a.setName(name);
+            arrays.put(name, a);
         }
     }
 
@@ -49,7 +49,12 @@ final class Parameters implements AutoCloseable {
         return arrays;
     }
 
-    /** Copies every parameter to Java memory, in canonical order. */
+    /** The parameters' shapes by name, in canonical order. */
+    LinkedHashMap<String, long[]> shapes() {
+        return shapes;
+    }
+
+    /** Copies every parameter to Java memory, in canonical order (small models and tests; saving streams instead). */
     LinkedHashMap<String, Safetensors.Tensor> snapshot() {
         LinkedHashMap<String, Safetensors.Tensor> out = new LinkedHashMap<>();
         arrays.forEach((name, a) -> out.put(name, new Safetensors.Tensor(a.getShape().getShape(), a.toFloatArray())));
@@ -61,13 +66,13 @@ final class Parameters implements AutoCloseable {
      * trainer holding them keeps working) and keep their requires-grad flag; the old native
      * tensors are freed.
      */
-    void replace(Map<String, Safetensors.Tensor> weights) {
-        check(config, shapes, weights);
+    void replace(TensorSource weights) {
+        check(config, shapes, weights.shapes());
         try (Ops.AutoCloseableGrad g = Ops.grad(false)) {
             for (Map.Entry<String, NDArray> e : arrays.entrySet()) {
                 NDArray current = e.getValue();
                 boolean grad = current.hasGradient();
-                NDArray fresh = Ops.owned(manager, weights.get(e.getKey()).data(), current.getShape());
+                NDArray fresh = weights.load(e.getKey(), manager);
                 current.intern(fresh);
                 if (grad) current.setRequiresGradient(true);
             }
@@ -84,13 +89,13 @@ final class Parameters implements AutoCloseable {
         manager.close();
     }
 
-    static void check(ModelConfig config, Map<String, long[]> expected, Map<String, Safetensors.Tensor> weights) {
+    static void check(ModelConfig config, Map<String, long[]> expected, Map<String, long[]> weights) {
         List<String> problems = new ArrayList<>();
         for (Map.Entry<String, long[]> e : expected.entrySet()) {
-            Safetensors.Tensor t = weights.get(e.getKey());
+            long[] t = weights.get(e.getKey());
             if (t == null) problems.add("missing " + e.getKey());
-            else if (!Arrays.equals(t.shape(), e.getValue())) {
-                problems.add(e.getKey() + " has shape " + Arrays.toString(t.shape()) + ", expected " + Arrays.toString(e.getValue()));
+            else if (!Arrays.equals(t, e.getValue())) {
+                problems.add(e.getKey() + " has shape " + Arrays.toString(t) + ", expected " + Arrays.toString(e.getValue()));
             }
         }
         TreeSet<String> extra = new TreeSet<>(weights.keySet());

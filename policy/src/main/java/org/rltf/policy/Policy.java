@@ -1,6 +1,7 @@
 package org.rltf.policy;
 
 import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -25,9 +26,11 @@ public final class Policy implements AutoCloseable {
     private final Tokenizer tokenizer;
     private final Device device;
     private final CausalLm model;
+    /** Hugging Face files an imported model came with (under {@value Checkpoints#HF_DIR}), carried into every checkpoint saved from it. */
+    private final Map<String, byte[]> carried;
     private volatile String checkpointSha256;
 
-    private Policy(ModelConfig config, Tokenizer tokenizer, Device device, Map<String, Safetensors.Tensor> weights, String sha) {
+    private Policy(ModelConfig config, Tokenizer tokenizer, Device device, TensorSource weights, String sha, Map<String, byte[]> carried) {
         if (!config.tokenizerKind().equals(tokenizer.kind())) {
             throw new IllegalArgumentException("model config says tokenizer kind '" + config.tokenizerKind() + "' but the tokenizer is '" + tokenizer.kind() + "'");
         }
@@ -39,6 +42,7 @@ public final class Policy implements AutoCloseable {
         this.device = device;
         this.model = CausalLm.create(config, PolicyRuntime.engine().newBaseManager(device), weights);
         this.checkpointSha256 = sha;
+        this.carried = carried;
     }
 
     /** A freshly initialised model (nanoGPT's scheme, seeded) on the default device. */
@@ -47,7 +51,7 @@ public final class Policy implements AutoCloseable {
     }
 
     public static Policy create(ModelConfig config, Tokenizer tokenizer, long seed, Device device) {
-        return new Policy(config, tokenizer, device, CausalLm.initialWeights(config, seed), null);
+        return new Policy(config, tokenizer, device, TensorSource.of(CausalLm.initialWeights(config, seed)), null, Map.of());
     }
 
     /** Loads a checkpoint directory after checking every file against its manifest. */
@@ -59,10 +63,11 @@ public final class Policy implements AutoCloseable {
      * @param expectedSha256 the digest the directory must have (e.g. from a Checkpoint event), or null
      */
     public static Policy load(Path checkpointDir, String expectedSha256, Device device) {
-        Checkpoints.Verified v = Checkpoints.readVerified(checkpointDir, expectedSha256);
-        ModelConfig config = parseConfig(v);
-        Tokenizer tokenizer = tokenizerOf(v, config);
-        return new Policy(config, tokenizer, device, parseWeights(v), v.sha256());
+        try (Checkpoints.Verified v = Checkpoints.readVerified(checkpointDir, expectedSha256)) {
+            ModelConfig config = parseConfig(v);
+            Tokenizer tokenizer = tokenizerOf(v, config);
+            return new Policy(config, tokenizer, device, v.tensors(Checkpoints.WEIGHTS), v.sha256(), Checkpoints.carried(v));
+        }
     }
 
     /**
@@ -71,21 +76,22 @@ public final class Policy implements AutoCloseable {
      * @param expectedSha256 the digest the directory must have (e.g. from a Checkpoint event), or null
      */
     public synchronized void loadWeights(Path checkpointDir, String expectedSha256) {
-        Checkpoints.Verified v = Checkpoints.readVerified(checkpointDir, expectedSha256);
-        ModelConfig other = parseConfig(v);
-        if (!other.equals(config)) {
-            throw new CheckpointException("checkpoint " + checkpointDir + " is a different model (" + other + ") than this policy (" + config + ")");
-        }
-        if (tokenizer instanceof HfTokenizer) {
-            if (!Arrays.equals(v.require(HfTokenizer.FILE_NAME), ((HfTokenizer) tokenizer).fileBytes())) {
-                throw new CheckpointException("checkpoint " + checkpointDir + " has a different tokenizer.json than this policy");
+        try (Checkpoints.Verified v = Checkpoints.readVerified(checkpointDir, expectedSha256)) {
+            ModelConfig other = parseConfig(v);
+            if (!other.equals(config)) {
+                throw new CheckpointException("checkpoint " + checkpointDir + " is a different model (" + other + ") than this policy (" + config + ")");
             }
+            if (tokenizer instanceof HfTokenizer) {
+                if (!Arrays.equals(v.require(HfTokenizer.FILE_NAME), ((HfTokenizer) tokenizer).fileBytes())) {
+                    throw new CheckpointException("checkpoint " + checkpointDir + " has a different tokenizer.json than this policy");
+                }
+            }
+            model.parameters().replace(v.tensors(Checkpoints.WEIGHTS));
+            checkpointSha256 = v.sha256();
         }
-        model.parameters().replace(parseWeights(v));
-        checkpointSha256 = v.sha256();
     }
 
-    private static ModelConfig parseConfig(Checkpoints.Verified v) {
+    static ModelConfig parseConfig(Checkpoints.Verified v) {
         try {
             return ModelConfig.fromJson(new String(v.require(Checkpoints.CONFIG), StandardCharsets.UTF_8));
         } catch (IllegalArgumentException e) {
@@ -93,24 +99,15 @@ public final class Policy implements AutoCloseable {
         }
     }
 
-    private static Tokenizer tokenizerOf(Checkpoints.Verified v, ModelConfig config) {
+    static Tokenizer tokenizerOf(Checkpoints.Verified v, ModelConfig config) {
         switch (config.tokenizerKind()) {
             case ByteTokenizer.KIND:
                 return Tokenizer.bytes();
             case HfTokenizer.KIND:
-                byte[] side = v.files().get(HfTokenizer.CONFIG_FILE_NAME);
-                String eos = side == null ? null : HfTokenizer.eosTokenFrom(side);
-                return HfTokenizer.fromBytes(v.require(HfTokenizer.FILE_NAME), eos, v.dir().resolve(HfTokenizer.FILE_NAME).toString());
+                return HfTokenizer.fromBytes(v.require(HfTokenizer.FILE_NAME), v.files().get(HfTokenizer.CONFIG_FILE_NAME), null,
+                        v.dir().resolve(HfTokenizer.FILE_NAME).toString());
             default:
                 throw new CheckpointException("checkpoint " + v.dir() + ": unknown tokenizer kind '" + config.tokenizerKind() + "'");
-        }
-    }
-
-    private static Map<String, Safetensors.Tensor> parseWeights(Checkpoints.Verified v) {
-        try {
-            return Safetensors.read(v.require(Checkpoints.WEIGHTS), v.dir().resolve(Checkpoints.WEIGHTS).toString()).tensors();
-        } catch (IllegalArgumentException e) {
-            throw new CheckpointException("checkpoint " + v.dir() + ": " + e.getMessage(), e);
         }
     }
 
@@ -148,12 +145,21 @@ public final class Policy implements AutoCloseable {
         return info;
     }
 
-    /** Writes config.json, model.safetensors and the tokenizer's file into {@code dir} (no manifest). */
+    /**
+     * Writes config.json, model.safetensors (streamed one parameter at a time: no second copy of the
+     * model in memory), the tokenizer's files and the carried Hugging Face files into {@code dir} (no manifest).
+     */
     synchronized void writeFiles(Path dir) throws IOException {
         Files.writeString(dir.resolve(Checkpoints.CONFIG), config.toJson());
-        Safetensors.write(dir.resolve(Checkpoints.WEIGHTS), model.parameters().snapshot(), Map.of("format", "pt", "producer", "rltf", "layout", model.weightsLayout()));
+        Map<String, NDArray> params = model.parameters().byName();
+        Safetensors.write(dir.resolve(Checkpoints.WEIGHTS), Safetensors.F32, model.parameters().shapes(), Checkpoints.weightsMetadata(model.weightsLayout()),
+                name -> params.get(name).toByteBuffer());
         tokenizer.writeTo(dir);
+        Checkpoints.writeCarried(dir, carried);
     }
+
+    /** The Hugging Face files this policy's checkpoints carry (see {@link Checkpoints#HF_DIR}), by path inside a checkpoint. */
+    Map<String, byte[]> carried() { return carried; }
 
     /**
      * Writes the weights as a Hugging Face GPT-2 safetensors file: no {@code transformer.} prefix and
@@ -181,7 +187,7 @@ public final class Policy implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             throw new CheckpointException(safetensorsFile + ": " + e.getMessage(), e);
         }
-        return new Policy(config, tokenizer, device, weights, null);
+        return new Policy(config, tokenizer, device, TensorSource.of(weights), null, Map.of());
     }
 
     /**
@@ -198,7 +204,7 @@ public final class Policy implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             throw new CheckpointException(safetensorsFile + ": " + e.getMessage(), e);
         }
-        return new Policy(config, tokenizer, device, weights, null);
+        return new Policy(config, tokenizer, device, TensorSource.of(weights), null, Map.of());
     }
 
     CausalLm model() { return model; }

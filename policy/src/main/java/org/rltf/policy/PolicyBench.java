@@ -1,8 +1,10 @@
 package org.rltf.policy;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Random;
 import java.util.Set;
 
@@ -11,12 +13,51 @@ import java.util.Set;
  * script the command runs next to it (lab's bench/policy_bench.py): training on random token
  * sequences with the loss on the second half of each row; sampling at temperature 1, top-p 0.95
  * from equal-length random prompts with eos suppressed, so every row generates exactly
- * {@code newTokens} tokens and both sides do the same work.
+ * {@code newTokens} tokens and both sides do the same work. Presets: the GPT-2 sizes of
+ * {@link ModelConfig#preset} (byte vocabulary), and {@value #QWEN_05B}, Qwen2.5-Coder-0.5B's shape
+ * (random weights, its 151,936-id vocabulary, sampled over all of it).
  */
 public final class PolicyBench {
     static { PolicyRuntime.configureOffline(); }
 
+    /** Qwen2.5-Coder-0.5B's shape: 24 layers, width 896, 14 heads sharing 2 key/value heads, SwiGLU 4864, vocabulary 151,936, tied head. */
+    public static final String QWEN_05B = "qwen2.5-0.5b";
+
     private PolicyBench() {}
+
+    /**
+     * A bench model: {@code tiny}, {@code small}, {@code base} or {@value #QWEN_05B}, with
+     * {@code layers} blocks instead of the preset's when it is positive (same width and heads).
+     */
+    public static ModelConfig preset(String name, int layers) {
+        ModelConfig c;
+        if (name.toLowerCase(Locale.ROOT).equals(QWEN_05B)) {
+            c = new ModelConfig(24, 896, 14, 32768, 151936, BenchTokenizer.KIND, new LlamaConfig(2, 4864, 1e-6, 1_000_000.0, true, 0, null, true));
+        } else {
+            c = ModelConfig.preset(name, Tokenizer.bytes());
+        }
+        return layers > 0 ? new ModelConfig(layers, c.width(), c.heads(), c.context(), c.vocabSize(), c.tokenizerKind(), c.arch()) : c;
+    }
+
+    /** The tokenizer a bench model samples with: bytes, or for a big vocabulary one that has every id (and decodes to nothing). */
+    public static Tokenizer tokenizerFor(ModelConfig c) {
+        return c.tokenizerKind().equals(BenchTokenizer.KIND) ? new BenchTokenizer(c.vocabSize()) : Tokenizer.bytes();
+    }
+
+    /** A tokenizer of {@code vocab} ids, the last one eos, for benchmarks at a real model's vocabulary size: it samples over every id. */
+    private record BenchTokenizer(int vocabSize) implements Tokenizer {
+        static final String KIND = "bench";
+
+        @Override public int eosId() { return vocabSize - 1; }
+
+        @Override public String kind() { return KIND; }
+
+        @Override public int[] encode(String text) { throw new UnsupportedOperationException("a bench tokenizer has no text"); }
+
+        @Override public Decoded decode(int[] ids) { return new Decoded("", new int[ids.length], new int[ids.length]); }
+
+        @Override public void writeTo(Path dir) { throw new UnsupportedOperationException("bench models are not saved"); }
+    }
 
     /** Benchmark shapes; the same values are handed to the Python reference. */
     public record Shapes(int trainBatch, int trainLen, int trainSteps, int warmupSteps, int promptLen, int newTokens, long seed) {

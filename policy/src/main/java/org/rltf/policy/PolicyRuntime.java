@@ -13,6 +13,11 @@ import java.util.Locale;
  * call home, and the tokenizers jar registers a second engine that must not become the default.
  * Every entry class of this module calls {@link #configureOffline()} from its static initializer,
  * so the properties are in place whichever class a caller touches first.
+ *
+ * <p>GPUs: the default build bundles the CPU libtorch. {@code mvn -Pcuda} leaves it out, and DJL
+ * loads a local CUDA 12.8 libtorch 2.7.1 named by {@code PYTORCH_LIBRARY_PATH} (with
+ * {@code PYTORCH_VERSION=2.7.1}, {@code PYTORCH_FLAVOR=cu128}; pytorch-jni carries the matching JNI
+ * library), since DJL's CUDA libtorch jars are not on Maven Central and nothing may be downloaded.
  */
 public final class PolicyRuntime {
     /** System property choosing the device: {@code auto} (default: GPU when the engine sees one), {@code cpu}, {@code gpu}, {@code gpu(N)}. */

@@ -243,13 +243,18 @@ public final class PolicyTrainer implements AutoCloseable {
 
     private void writeState(Path dir) throws IOException {
         Files.createDirectories(dir.resolve(STATE_DIR));
-        LinkedHashMap<String, Safetensors.Tensor> t = new LinkedHashMap<>();
+        LinkedHashMap<String, long[]> shapes = new LinkedHashMap<>();
+        Map<String, NDArray> moments = new LinkedHashMap<>();
         for (int i = 0; i < params.length; i++) {
             long[] shape = params[i].getShape().getShape();
-            t.put(names[i] + ".exp_avg", new Safetensors.Tensor(shape, exp[i].toFloatArray()));
-            t.put(names[i] + ".exp_avg_sq", new Safetensors.Tensor(shape, expSq[i].toFloatArray()));
+            shapes.put(names[i] + ".exp_avg", shape);
+            shapes.put(names[i] + ".exp_avg_sq", shape);
+            moments.put(names[i] + ".exp_avg", exp[i]);
+            moments.put(names[i] + ".exp_avg_sq", expSq[i]);
         }
-        Safetensors.write(dir.resolve(OPTIMIZER_FILE), t, Map.of("producer", "rltf", "optimizer", "adamw"));
+        // streamed: the moments are twice the model, and must not be copied to the Java heap whole
+        Safetensors.write(dir.resolve(OPTIMIZER_FILE), Safetensors.F32, shapes, Map.of("producer", "rltf", "optimizer", "adamw"),
+                name -> moments.get(name).toByteBuffer());
         ObjectNode s = JSON.createObjectNode();
         s.put("step", step);
         s.put("lr", config.lr());
@@ -266,34 +271,33 @@ public final class PolicyTrainer implements AutoCloseable {
     /** Restores the optimizer moments and step {@link #saveCheckpoint} wrote into checkpoint {@code dir}, checked against its manifest. */
     public void loadState(Path dir) {
         synchronized (policy) {
-            Checkpoints.Verified v = Checkpoints.readVerified(dir, null);
-            byte[] stateBytes = v.require(STATE_FILE);
-            byte[] optBytes = v.require(OPTIMIZER_FILE);
-            long savedStep;
-            Map<String, Safetensors.Tensor> t;
-            try {
-                JsonNode s = JSON.readTree(new String(stateBytes, StandardCharsets.UTF_8));
-                savedStep = s.path("step").asLong(-1);
-                t = Safetensors.read(optBytes, dir.resolve(OPTIMIZER_FILE).toString()).tensors();
-            } catch (IOException | IllegalArgumentException e) {
-                throw new CheckpointException("bad trainer state in " + dir + ": " + e.getMessage(), e);
-            }
-            if (savedStep < 0) throw new CheckpointException("bad trainer state in " + dir + ": no step");
-            for (int i = 0; i < params.length; i++) {
-                for (String suffix : new String[] {".exp_avg", ".exp_avg_sq"}) {
-                    Safetensors.Tensor x = t.get(names[i] + suffix);
-                    if (x == null || !Arrays.equals(x.shape(), params[i].getShape().getShape())) {
-                        throw new CheckpointException("trainer state in " + dir + " does not fit this model: " + names[i] + suffix);
+            try (Checkpoints.Verified v = Checkpoints.readVerified(dir, null)) {
+                byte[] stateBytes = v.require(STATE_FILE);
+                TensorSource t = v.tensors(OPTIMIZER_FILE);
+                long savedStep;
+                try {
+                    JsonNode s = JSON.readTree(new String(stateBytes, StandardCharsets.UTF_8));
+                    savedStep = s.path("step").asLong(-1);
+                } catch (IOException e) {
+                    throw new CheckpointException("bad trainer state in " + dir + ": " + e.getMessage(), e);
+                }
+                if (savedStep < 0) throw new CheckpointException("bad trainer state in " + dir + ": no step");
+                for (int i = 0; i < params.length; i++) {
+                    for (String suffix : new String[] {".exp_avg", ".exp_avg_sq"}) {
+                        long[] x = t.shapes().get(names[i] + suffix);
+                        if (x == null || !Arrays.equals(x, params[i].getShape().getShape())) {
+                            throw new CheckpointException("trainer state in " + dir + " does not fit this model: " + names[i] + suffix);
+                        }
                     }
                 }
-            }
-            try (Ops.AutoCloseableGrad g = Ops.grad(false)) {
-                for (int i = 0; i < params.length; i++) {
-                    exp[i].intern(Ops.owned(manager, t.get(names[i] + ".exp_avg").data(), params[i].getShape()));
-                    expSq[i].intern(Ops.owned(manager, t.get(names[i] + ".exp_avg_sq").data(), params[i].getShape()));
+                try (Ops.AutoCloseableGrad g = Ops.grad(false)) {
+                    for (int i = 0; i < params.length; i++) {
+                        exp[i].intern(t.load(names[i] + ".exp_avg", manager));
+                        expSq[i].intern(t.load(names[i] + ".exp_avg_sq", manager));
+                    }
                 }
+                step = savedStep;
             }
-            step = savedStep;
         }
     }
 

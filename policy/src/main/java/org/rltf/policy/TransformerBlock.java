@@ -20,7 +20,8 @@ final class TransformerBlock {
                 p.get(prefix + "attn.c_proj.weight"), p.get(prefix + "attn.c_proj.bias"), config.heads(), config.headDim());
         ln2Weight = p.get(prefix + "ln_2.weight");
         ln2Bias = p.get(prefix + "ln_2.bias");
-        mlp = new Mlp(p.get(prefix + "mlp.c_fc.weight"), p.get(prefix + "mlp.c_fc.bias"), p.get(prefix + "mlp.c_proj.weight"), p.get(prefix + "mlp.c_proj.bias"));
+        mlp = new Mlp(p.get(prefix + "mlp.c_fc.weight"), p.get(prefix + "mlp.c_fc.bias"), p.get(prefix + "mlp.c_proj.weight"), p.get(prefix + "mlp.c_proj.bias"),
+                Gpt2Config.GELU_TANH.equals(((Gpt2Config) config.arch()).activation()) ? Ops::geluTanh : Ops::gelu);
     }
 
     /** x [B, T, C] to [B, T, C]; see {@link CausalSelfAttention#forward} for the rest. */

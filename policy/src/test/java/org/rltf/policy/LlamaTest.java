@@ -319,7 +319,7 @@ class LlamaTest {
         return out;
     }
 
-    private static int[] promptIds(Policy p, int[] prompt, SamplingParams params) {
+    static int[] promptIds(Policy p, int[] prompt, SamplingParams params) {
         int ctx = p.config().context();
         int[] ids = prompt.length == 0 ? new int[] {p.tokenizer().eosId()} : prompt;
         if (ids.length > ctx - params.maxNewTokens()) ids = Arrays.copyOfRange(ids, ids.length - (ctx - params.maxNewTokens()), ids.length);
@@ -327,11 +327,11 @@ class LlamaTest {
     }
 
     /** One row, no cache: the whole sequence is recomputed for every token. */
-    private static int[] referenceSample(Policy p, int[] prompt, SamplingParams params, long seed) {
+    static int[] referenceSample(Policy p, int[] prompt, SamplingParams params, long seed) {
         int[] ids = promptIds(p, prompt, params);
         int v = p.config().vocabSize();
         boolean[] allowed = new boolean[v];
-        Arrays.fill(allowed, true);
+        Arrays.fill(allowed, 0, Math.min(v, p.tokenizer().vocabSize()), true); // the sampler never picks an id the tokenizer cannot decode
         SplittableRandom rng = new SplittableRandom(seed);
         int[] tokens = new int[params.maxNewTokens()];
         for (int t = 0; t < params.maxNewTokens(); t++) {
@@ -345,7 +345,7 @@ class LlamaTest {
         return tokens;
     }
 
-    private static float[] referenceLogProbs(Policy p, int[] prompt, SamplingParams params, int[] tokens) {
+    static float[] referenceLogProbs(Policy p, int[] prompt, SamplingParams params, int[] tokens) {
         int[] ids = promptIds(p, prompt, params);
         int[] all = Arrays.copyOf(ids, ids.length + tokens.length);
         System.arraycopy(tokens, 0, all, ids.length, tokens.length);
@@ -355,7 +355,7 @@ class LlamaTest {
         return out;
     }
 
-    private static float[] logSoftmax(float[] x) {
+    static float[] logSoftmax(float[] x) {
         double max = Double.NEGATIVE_INFINITY;
         for (float v : x) max = Math.max(max, v);
         double sum = 0;

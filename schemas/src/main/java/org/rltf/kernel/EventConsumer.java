@@ -9,6 +9,7 @@ import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -30,7 +31,8 @@ import org.slf4j.LoggerFactory;
  * {@link InvalidEventException}) to its run's dead-letter topic with the reason, then carries on.
  *
  * <p>At-least-once: after each poll's records are handled, the dead letters are flushed and the offsets committed
- * (auto-commit is turned off). An exception from the handler other than {@link InvalidEventException} stops
+ * (auto-commit is turned off); a commit the group refuses after a rebalance is logged, and those records come again.
+ * An exception from the handler other than {@link InvalidEventException} stops
  * {@link #poll}/{@link #run} without committing that batch, so the records are read again after a restart.
  *
  * <p>Like {@link KafkaConsumer}, not thread-safe: poll and close from one thread; {@link #stop()} may be called
@@ -123,7 +125,15 @@ public final class EventConsumer<K, V> implements AutoCloseable {
             }
         }
         if (dead > 0) deadLetters.flush();
-        consumer.commitSync();
+        try {
+            consumer.commitSync();
+        } catch (CommitFailedException e) {
+            // The group moved the partitions on while the batch was handled (a handler slower than the group's
+            // patience, a machine too loaded to heartbeat). At-least-once holds: the next poll rejoins and the
+            // uncommitted records are delivered again, here or to the member that took them over.
+            log.warn("{}: the offsets of {} handled records were not committed ({}); they will be delivered again",
+                    deadLetters.service(), records.count(), e.getMessage());
+        }
         return new PollResult(delivered, dead);
     }
 
