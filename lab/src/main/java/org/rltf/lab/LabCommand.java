@@ -38,7 +38,7 @@ public final class LabCommand implements Callable<Integer> {
             + "number; default: ${DEFAULT-VALUE}).")
     int trainProblems;
 
-    @Option(names = "--test-problems", defaultValue = "0", description = "Most held-out problems (0 = the set's own "
+    @Option(names = "--test-problems", defaultValue = "200", description = "Most held-out problems (0 = the set's own "
             + "number; default: ${DEFAULT-VALUE}).")
     int testProblems;
 
@@ -53,11 +53,11 @@ public final class LabCommand implements Callable<Integer> {
             + "until --steps (default: ${DEFAULT-VALUE}).")
     double minutes;
 
-    @Option(names = "--steps", defaultValue = "200", description = "Optimizer steps of the online phase, and of the "
+    @Option(names = "--steps", defaultValue = "150", description = "Optimizer steps of the online phase, and of the "
             + "supervised-only arm (default: ${DEFAULT-VALUE}).")
     long steps;
 
-    @Option(names = "--warmup-steps", defaultValue = "2500", description = "Supervised warm-up steps (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--warmup-steps", defaultValue = "700", description = "Supervised warm-up steps (default: ${DEFAULT-VALUE}).")
     int warmupSteps;
 
     @Option(names = "--warmup-batch", defaultValue = "32", description = "Warm-up examples per step (default: ${DEFAULT-VALUE}).")
@@ -114,7 +114,7 @@ public final class LabCommand implements Callable<Integer> {
             + "(default: ${DEFAULT-VALUE}).")
     int evalN;
 
-    @Option(names = "--eval-every", defaultValue = "5", description = "Evaluate every N checkpoint versions during "
+    @Option(names = "--eval-every", defaultValue = "8", description = "Evaluate every N checkpoint versions during "
             + "the online phase; the warm-up and the last one always (default: ${DEFAULT-VALUE}).")
     int evalEvery;
 
