@@ -6,6 +6,7 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -95,7 +96,9 @@ public final class EvaluatorService implements Service {
     private final AtomicBoolean closing = new AtomicBoolean();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private Policy policy;
-    private final java.util.Set<Long> requested = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final Set<Long> requested = ConcurrentHashMap.newKeySet();
+    /** Versions this instance has published an Evaluation for (run loop only): one delivered twice is evaluated once. */
+    private final Set<Long> published = new HashSet<>();
     private final java.util.TreeMap<Long, ConsumerRecord<String, Checkpoint>> skipped = new java.util.TreeMap<>();
 
     public EvaluatorService(Map<String, ?> configs) {
@@ -207,9 +210,6 @@ public final class EvaluatorService implements Service {
             }
         }
     }
-
-    /** Versions this instance has published an Evaluation for: a checkpoint delivered twice is evaluated once. */
-    private final Set<Long> published = ConcurrentHashMap.newKeySet();
 
     private void handle(ConsumerRecord<String, Checkpoint> record) {
         long v = record.value().getVersion();

@@ -231,15 +231,21 @@ public final class LearnerConfig extends AbstractConfig {
      * Old key name -> new name: the learner's keys before they had their prefix, and the learner's removed switches
      * of the RL terms, which are the buffer's reward switches now (the loss follows the advantages the buffer writes).
      */
-    static final Map<String, String> OLD_NAMES = oldNames();
+    // The names these keys had before the learner.* prefix, accepted with a deprecation warning. A fixed list, as in
+    // GeneratorConfig: a key added since (learner.rl.weight) never had another name.
+    static final Map<String, String> OLD_NAMES = oldNames(CHECKPOINT_STORE_DIR_CONFIG, STEPS_CONFIG,
+            CHECKPOINT_INTERVAL_CONFIG, RL_BATCH_CONFIG, SL_BATCH_CONFIG, MICRO_BATCH_CONFIG, SL_MAX_TOKENS_CONFIG,
+            LR_CONFIG, WARMUP_STEPS_CONFIG, GRAD_CLIP_CONFIG, WEIGHT_DECAY_CONFIG, ADAM_BETA1_CONFIG, ADAM_BETA2_CONFIG,
+            ADAM_EPS_CONFIG, SEED_CONFIG, LOSS_SUPERVISED_CONFIG, PROBLEMS_SPLIT_CONFIG, MODEL_PRESET_CONFIG,
+            TOKENIZER_CONFIG, INIT_CHECKPOINT_CONFIG, RUN_EPOCH_MS_CONFIG, TRANSACTIONAL_ID_PREFIX_CONFIG,
+            TRANSACTION_TIMEOUT_MS_CONFIG, BUFFER_STATE_DIR_CONFIG, BUFFER_POLL_MS_CONFIG, PROGRESS_INTERVAL_MS_CONFIG);
 
     /** The learner's keys with its embedded buffer's and rewards', for the config contract and help text. */
     public static final ServiceSpec SPEC = spec();
 
-    private static Map<String, String> oldNames() {
+    private static Map<String, String> oldNames(String... keys) {
         Map<String, String> m = new LinkedHashMap<>();
-        for (String key : CONFIG.names()) // keys born prefixed (rl.weight) never had an old name to accept
-            if (key.startsWith(PREFIX) && !key.equals(RL_WEIGHT_CONFIG)) m.put(key.substring(PREFIX.length()), key);
+        for (String key : keys) m.put(key.substring(PREFIX.length()), key);
         m.put("loss.coarse.enabled", RewardConfig.COARSE_ENABLED_CONFIG);
         m.put("loss.adaptive.enabled", RewardConfig.ADAPTIVE_ENABLED_CONFIG);
         m.put("loss.fine.enabled", RewardConfig.FINE_ENABLED_CONFIG);
