@@ -63,6 +63,14 @@ public final class RewardConfig extends AbstractConfig {
             + "advantage |R(W) - b| <= 2 (section 2). The default 10 keeps a one-line penalty at most 10 * |reward.fine.value| "
             + "= 3 per token. Alpha is never below 1, so a cap of 1 is the released code's weighting.";
 
+    public static final String NEGATIVE_SCALE_CONFIG = "reward.negative.scale";
+    private static final String NEGATIVE_SCALE_DOC = "Multiplies every negative part of A_t (a sequence advantage "
+            + "R(W) - b below 0, and the fine-grained penalty R_fine * alpha) before the learner sees it; 1 is the "
+            + "paper's REINFORCE. Below 1 the update leans on the programs that did better than their baseline: pushing "
+            + "down a sampled token spreads its probability over all the others, and on a small model from scratch that "
+            + "raises the entropy until programs stop parsing (the lab measured this at 1). 0 keeps only the "
+            + "above-baseline programs (advantage-filtered behaviour cloning).";
+
     public static final String BASELINE_CONFIG = "reward.baseline";
     public static final String BASELINE_GREEDY = "greedy";
     public static final String BASELINE_GROUP_MEAN = "group-mean";
@@ -100,6 +108,8 @@ public final class RewardConfig extends AbstractConfig {
             .define(ALPHA_MODE_CONFIG, Type.STRING, ALPHA_PAPER, ValidString.in(ALPHA_PAPER, ALPHA_ONE),
                     Importance.MEDIUM, ALPHA_MODE_DOC)
             .define(ALPHA_MAX_CONFIG, Type.DOUBLE, 10.0, AT_LEAST_ONE, Importance.MEDIUM, ALPHA_MAX_DOC)
+            .define(NEGATIVE_SCALE_CONFIG, Type.DOUBLE, 1.0, ConfigDef.Range.between(0.0, 1.0), Importance.MEDIUM,
+                    NEGATIVE_SCALE_DOC)
             .define(BASELINE_CONFIG, Type.STRING, BASELINE_GREEDY,
                     ValidString.in(BASELINE_GREEDY, BASELINE_GROUP_MEAN, BASELINE_NONE), Importance.HIGH, BASELINE_DOC);
 
@@ -124,4 +134,5 @@ public final class RewardConfig extends AbstractConfig {
     public String alphaMode() { return getString(ALPHA_MODE_CONFIG); }
     public float alphaMax() { return getDouble(ALPHA_MAX_CONFIG).floatValue(); }
     public String baseline() { return getString(BASELINE_CONFIG); }
+    public float negativeScale() { return getDouble(NEGATIVE_SCALE_CONFIG).floatValue(); }
 }

@@ -152,23 +152,33 @@ public final class Rewards {
      *   A_t = (R(W) - b(problem)) + R_fine_t * alpha          R_fine_t = reward.fine.value on S..E, else 0
      *         `-- sequence_advantage  `-- fine_weight on S..E
      *
+     * Each part counts reward.negative.scale of itself where it is below 0 (1 = the paper).
+     *
      * The buffer computes both parts once, under the switches, and writes them into the Experience; the learner
      * turns A_t into loss weights A_t / N_rl and computes nothing else of its own.
      */
 
     /**
-     * R(W) - b, the part of A_t every token shares. 0 when coarse and adaptive are both off: the ablation then has
-     * no sequence-level term at all (R(W) and a greedy b are 0 anyway, but a baseline of a run with other switches
-     * must not leak in).
+     * R(W) - b, the part of A_t every token shares, times reward.negative.scale when below 0. 0 when coarse and
+     * adaptive are both off: the ablation then has no sequence-level term at all (R(W) and a greedy b are 0 anyway,
+     * but a baseline of a run with other switches must not leak in).
      */
     public static float sequenceAdvantage(float reward, float baseline, RewardConfig config) {
         if (!config.coarseEnabled() && !config.adaptiveEnabled()) return 0f;
-        return reward - baseline;
+        return damped(reward - baseline, config);
     }
 
-    /** R_fine * alpha, what A_t adds on each penalised token; 0 when no token is penalised (or fine is off). */
+    /**
+     * R_fine * alpha (times reward.negative.scale when below 0), what A_t adds on each penalised token; 0 when no
+     * token is penalised (or fine is off).
+     */
     public static float fineWeight(TokenSpan span, float alpha, RewardConfig config) {
-        return span.isNone() ? 0f : config.fineValue() * alpha;
+        return span.isNone() ? 0f : damped(config.fineValue() * alpha, config);
+    }
+
+    // Asymmetric REINFORCE: a negative part of A_t counts reward.negative.scale of itself.
+    private static float damped(float advantage, RewardConfig config) {
+        return advantage < 0 ? advantage * config.negativeScale() : advantage;
     }
 
     /**

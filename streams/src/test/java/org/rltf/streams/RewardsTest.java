@@ -289,6 +289,31 @@ class RewardsTest {
     }
 
     @Test
+    void aNegativeScaleDampsOnlyTheNegativeParts() {
+        RewardConfig half = new RewardConfig(Map.of(RewardConfig.NEGATIVE_SCALE_CONFIG, 0.5));
+        // "x = 1\ny = z\n" as above, b = -0.3: R - b = -0.3 -> -0.15; fine -0.6 -> -0.3; so -0.45 on line 2.
+        Sample s = sample("r", "s", "p", 1, false, "x", " ", "=", " ", "1", "\n", "y", " ", "=", " ", "z", "\n");
+        var f = feedback(s, Outcome.RUNTIME_ERROR, 0, 3, ErrorCategory.U_LINE, 6, 12);
+        Experience e = Rewards.experience(s, f, -0.3f, BaselineSource.GREEDY, half);
+        assertThat(Rewards.advantages(e)[0]).isCloseTo(-0.15f, within(EPS));
+        assertThat(Rewards.advantages(e)[6]).isCloseTo(-0.45f, within(EPS));
+        // An above-baseline program keeps its advantage: B's R - b = 0.4, its line gets 0.4 - 0.5 * 1.0.
+        Experience b = runtimeErrorB(new RewardConfig(Map.of(RewardConfig.NEGATIVE_SCALE_CONFIG, 0.5)));
+        assertThat(b.getSequenceAdvantage()).isCloseTo(0.4f, within(EPS));
+        assertThat(Rewards.advantages(b)[2]).isCloseTo(-0.1f, within(EPS));
+        // 0: only above-baseline programs and no penalty anywhere.
+        Experience none = Rewards.experience(s, f, -0.3f, BaselineSource.GREEDY,
+                new RewardConfig(Map.of(RewardConfig.NEGATIVE_SCALE_CONFIG, 0.0)));
+        assertThat(Rewards.advantages(none)).containsExactly(filled(12, 0f), within(EPS));
+    }
+
+    @Test
+    void aNegativeScaleOutsideZeroToOneFailsNamingTheKey() {
+        assertThatThrownBy(() -> new RewardConfig(Map.of(RewardConfig.NEGATIVE_SCALE_CONFIG, 1.5)))
+                .hasMessageContaining(RewardConfig.NEGATIVE_SCALE_CONFIG);
+    }
+
+    @Test
     void anExperienceWrittenBeforeTheAdvantageFieldsReadsThemFromRewardBaselineAndAlpha() {
         // Schema evolution: events from before sequence_advantage/fine_weight existed have them null.
         Experience e = runtimeErrorB(PAPER);
