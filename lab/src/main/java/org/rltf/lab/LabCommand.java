@@ -107,6 +107,12 @@ public final class LabCommand implements Callable<Integer> {
             + "(default: ${DEFAULT-VALUE}).")
     double rlWeight;
 
+    @Option(names = "--negative-scale", defaultValue = "0", description = "reward.negative.scale of the RLTF arm: the "
+            + "share of itself a negative part of the advantage counts; 1 is the paper's REINFORCE, 0 trains on the "
+            + "programs that beat their baseline only, the setting at which the built-in curriculum's RL stays stable "
+            + "(README: what the lab measured; default: ${DEFAULT-VALUE}).")
+    double negativeScale;
+
     @Option(names = "--graders", defaultValue = "1", description = "Grader instances (default: ${DEFAULT-VALUE}).")
     int graders;
 
@@ -179,7 +185,7 @@ public final class LabCommand implements Callable<Integer> {
         LabSettings settings = new LabSettings(name, runDir, epoch, seed, problems, trainProblems, testProblems,
                 testsOnlyShare, preset, warmupSteps, warmupBatch, warmupLr, steps, minutes, checkpointInterval,
                 samplesPerProblem, batchProblems, maxNewTokens, temperature, graders, lr, rlBatch, slBatch, evalN,
-                evalEvery, compare, threads, baseline, testsOnlyWeight, rlWeight, extra);
+                evalEvery, compare, threads, baseline, testsOnlyWeight, rlWeight, negativeScale, extra);
         LabConsole console = new LabConsole(System.out);
         console.line("rltf lab: run %s in %s", name, runDir);
         Path broker = dataDir != null ? dataDir.toAbsolutePath() : runDir.resolve("kafka");

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.TreeSet;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -115,6 +116,22 @@ public final class LabSummary {
         root.put("problems", settings.problems());
         root.put("tests_only_share", settings.testsOnlyShare());
         root.put("preset", settings.preset());
+        // The recipe, so that a row of a comparison table says what produced it; -c overrides are listed as given.
+        ObjectNode recipe = root.putObject("recipe");
+        recipe.put("warmup_steps", settings.warmupSteps());
+        recipe.put("warmup_lr", settings.warmupLr());
+        recipe.put("lr", settings.lr());
+        recipe.put("samples_per_problem", settings.samplesPerProblem());
+        recipe.put("batch_problems", settings.batchProblems());
+        recipe.put("temperature", settings.temperature());
+        recipe.put("rl_batch", settings.rlBatch());
+        recipe.put("sl_batch", settings.slBatch());
+        recipe.put("baseline", settings.baseline());
+        recipe.put("tests_only_weight", settings.testsOnlyWeight());
+        recipe.put("rl_weight", settings.rlWeight());
+        recipe.put("negative_scale", settings.negativeScale());
+        ObjectNode overrides = recipe.putObject("overrides");
+        new TreeMap<>(settings.overrides()).forEach(overrides::put);
         ObjectNode heldOut = root.putObject("heldout");
         for (Arm a : arms) {
             ObjectNode arm = heldOut.putObject(a.name());
