@@ -124,14 +124,21 @@ public final class TopicAdmin implements AutoCloseable {
     }
 
     /**
-     * Describes the topics, waiting while the broker does not know them yet: a topic the controller just created
-     * reaches the brokers' metadata a moment later, and clients that use it before then only see errors and retry.
+     * Describes the topics, waiting while the broker does not know them yet or a partition has no leader: a topic
+     * the controller just created reaches the brokers' metadata a moment later, and clients that use it before then
+     * only see errors and retry. Those retries are not harmless: an idempotent producer whose first batches to a
+     * just-created topic came back NOT_LEADER_OR_FOLLOWER was seen resending them as out of order and failing the
+     * lab's problem import on a loaded machine.
      */
     public Map<String, TopicDescription> awaitVisible(List<String> names) {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(TIMEOUT_MS);
         while (true) {
             try {
-                return describe(names);
+                Map<String, TopicDescription> described = describe(names);
+                if (everyPartitionLed(described)) return described;
+                if (System.nanoTime() > deadline)
+                    throw new KafkaException("Timed out after " + TIMEOUT_MS + " ms waiting for a leader of every "
+                            + "partition of " + names);
             } catch (KafkaException e) {
                 if (!(e.getCause() instanceof UnknownTopicOrPartitionException) || System.nanoTime() > deadline) throw e;
             }
@@ -142,6 +149,13 @@ public final class TopicAdmin implements AutoCloseable {
                 throw new KafkaException("Interrupted while waiting for " + names, e);
             }
         }
+    }
+
+    private static boolean everyPartitionLed(Map<String, TopicDescription> described) {
+        for (TopicDescription d : described.values())
+            for (var p : d.partitions())
+                if (p.leader() == null || p.leader().isEmpty()) return false;
+        return true;
     }
 
     private Map<String, TopicDescription> describe(List<String> names) {

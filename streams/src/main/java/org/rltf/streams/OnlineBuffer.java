@@ -12,6 +12,8 @@ import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+import java.util.function.Supplier;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.common.config.ConfigException;
@@ -174,12 +176,12 @@ public final class OnlineBuffer implements AutoCloseable {
 
     /** The buffer as the learner at {@code currentPolicyVersion} should see it now (see the class comment). */
     public BufferSnapshot snapshot(long currentPolicyVersion) {
-        return snapshot(store(), currentPolicyVersion, config);
+        return read(experienceStore(), store -> snapshot(store, currentPolicyVersion, config));
     }
 
     /** Experiences currently in the horizon, whatever their policy version (for {@code buffer.min.fill}). */
     public long size() {
-        return size(store(), config);
+        return read(experienceStore(), store -> size(store, config));
     }
 
     /** Whether the buffer holds {@code buffer.min.fill} experiences, so RL training may start. */
@@ -189,34 +191,44 @@ public final class OnlineBuffer implements AutoCloseable {
 
     /** SANDBOX_ERROR feedback dropped so far (never rewarded), over all problems. */
     public long sandboxErrors() {
-        ReadOnlyKeyValueStore<String, Long> counts = query(StoreQueryParameters.fromNameAndType(
-                BufferTopology.SANDBOX_ERROR_STORE, QueryableStoreTypes.keyValueStore()));
-        long n = 0;
-        try (KeyValueIterator<String, Long> it = counts.all()) {
-            while (it.hasNext()) n += it.next().value;
-        }
-        return n;
+        StoreQueryParameters<ReadOnlyKeyValueStore<String, Long>> counts = StoreQueryParameters.fromNameAndType(
+                BufferTopology.SANDBOX_ERROR_STORE, QueryableStoreTypes.keyValueStore());
+        return read(counts, store -> {
+            long n = 0;
+            try (KeyValueIterator<String, Long> it = store.all()) {
+                while (it.hasNext()) n += it.next().value;
+            }
+            return n;
+        });
     }
 
-    private ReadOnlyWindowStore<String, Experience> store() {
-        return query(StoreQueryParameters.fromNameAndType(BufferTopology.STORE, QueryableStoreTypes.windowStore()));
+    private static StoreQueryParameters<ReadOnlyWindowStore<String, Experience>> experienceStore() {
+        return StoreQueryParameters.fromNameAndType(BufferTopology.STORE, QueryableStoreTypes.windowStore());
     }
 
     // A store is unavailable while a rebalance moves or restores it, and while a stream thread that died of an outage
-    // is replaced: wait as long as the application may still come back, logging now and then.
-    private <T> T query(StoreQueryParameters<T> parameters) {
+    // is replaced: wait as long as the application may still come back, logging now and then. A rebalance can also
+    // begin after the store was handed out, in the middle of reading it (the chaos run's learner died of that right
+    // after a broker restart), so the whole read is what is tried again, from the start.
+    private <S, T> T read(StoreQueryParameters<S> parameters, Function<S, T> reading) {
+        return read(parameters.storeName(), () -> streams.store(parameters), reading, () -> state);
+    }
+
+    /** The retry of {@link #read(StoreQueryParameters, Function)}, on any store lookup and application state. */
+    static <S, T> T read(String storeName, Supplier<S> lookup, Function<S, T> reading,
+                         Supplier<KafkaStreams.State> state) {
         long start = System.nanoTime();
         long lastLog = start;
         while (true) {
             try {
-                return streams.store(parameters);
+                return reading.apply(lookup.get());
             } catch (InvalidStateStoreException e) {
-                KafkaStreams.State s = state;
+                KafkaStreams.State s = state.get();
                 if (s == KafkaStreams.State.ERROR || s == KafkaStreams.State.NOT_RUNNING
                         || s == KafkaStreams.State.PENDING_ERROR || s == KafkaStreams.State.PENDING_SHUTDOWN) throw e;
                 if (System.nanoTime() - lastLog > WAIT_LOG_NANOS) {
                     lastLog = System.nanoTime();
-                    log.info("Online buffer: store {} unavailable for {} s ({}); waiting", parameters.storeName(),
+                    log.info("Online buffer: store {} unavailable for {} s ({}); waiting", storeName,
                             TimeUnit.NANOSECONDS.toSeconds(lastLog - start), s);
                 }
                 try {

@@ -11,12 +11,16 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.OutOfOrderSequenceException;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.rltf.events.Problem;
 import org.rltf.kernel.ClientConfigs;
+import org.rltf.kernel.Outages;
 import org.rltf.kernel.TopicAdmin;
 import org.rltf.schemas.Topics;
 import org.rltf.schemas.serde.AvroSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The one import path of every problem set (datasets and the built-in curriculum alike): creates a run's topics
@@ -24,6 +28,8 @@ import org.rltf.schemas.serde.AvroSerializer;
  * acknowledged before this returns; a failed send fails the import, naming the problem.
  */
 public final class ProblemImport {
+    private static final Logger log = LoggerFactory.getLogger(ProblemImport.class);
+
     private ProblemImport() {
     }
 
@@ -34,8 +40,27 @@ public final class ProblemImport {
         }
     }
 
-    /** Publishes {@code problems} (their run set to {@code run}) to the run's problems topic at {@code timestamp}. */
+    /**
+     * Publishes {@code problems} (their run set to {@code run}) to the run's problems topic at {@code timestamp}. A
+     * publish that fails on a transient error (the broker busy, or its idempotent producer refused after a retry
+     * the broker did not expect) is done again in full with a new producer, up to three times: the topic is
+     * compacted and keyed by problem id, and every reader keeps the newest record of an id, so a problem published
+     * twice is still one problem.
+     */
     public static List<Problem> publish(Map<String, ?> common, String run, List<Problem> problems, long timestamp) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return publishOnce(common, run, problems, timestamp);
+            } catch (KafkaException e) {
+                boolean transientFailure = Outages.isTransient(e) || e.getCause() instanceof OutOfOrderSequenceException;
+                if (!transientFailure || attempt == 3) throw e;
+                log.warn("Publishing the problems of run {} failed (attempt {} of 3), publishing them again: {}", run,
+                        attempt, e.getCause() != null ? e.getCause().toString() : e.toString());
+            }
+        }
+    }
+
+    private static List<Problem> publishOnce(Map<String, ?> common, String run, List<Problem> problems, long timestamp) {
         String topic = Topics.forRun(run).problems();
         List<Problem> published = new ArrayList<>(problems.size());
         List<Future<RecordMetadata>> acks = new ArrayList<>(problems.size());
