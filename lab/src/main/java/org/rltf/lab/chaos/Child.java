@@ -10,7 +10,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One process of the chaos run (the broker, the registry or a service), started as {@code java -cp <this JVM's
- * classpath> <main> <args>} with its output appended to {@code <logs>/<name>.log}, and the signals the schedule sends
+ * classpath> ChildMain <this pid> <main> <args>} (so that it ends with this JVM) with its output appended to
+ * {@code <logs>/<name>.log}, and the signals the schedule sends
  * it: SIGKILL ({@link #kill}) and SIGTERM ({@link #term}). Its temporary files go to the run's own temp directory,
  * so the leftover check sees exactly what the run's processes left behind.
  */
@@ -37,6 +38,8 @@ final class Child {
         }
         c.add("-cp");
         c.add(System.getProperty("java.class.path"));
+        c.add(ChildMain.class.getName()); // ends the child with this JVM, however this one ends
+        c.add(Long.toString(ProcessHandle.current().pid()));
         c.add(main);
         c.addAll(args);
         this.command = List.copyOf(c);
