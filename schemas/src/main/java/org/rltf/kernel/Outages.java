@@ -3,6 +3,7 @@ package org.rltf.kernel;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 import org.apache.kafka.common.errors.RetriableException;
@@ -53,6 +54,15 @@ public final class Outages {
      * @param what what is being attempted, for the log ("commit of checkpoint period v3")
      */
     public static <T> T retry(Logger log, String what, Supplier<T> attempt, BooleanSupplier giveUp) {
+        return retry(log, what, attempt, Outages::isTransient, giveUp);
+    }
+
+    /**
+     * As {@link #retry(Logger, String, Supplier, BooleanSupplier)}, with {@code retriable} deciding which failures are
+     * tried again (for a caller that knows more failures are safe to repeat than {@link #isTransient} counts).
+     */
+    public static <T> T retry(Logger log, String what, Supplier<T> attempt, Predicate<RuntimeException> retriable,
+                              BooleanSupplier giveUp) {
         long start = 0;
         long lastLog = 0;
         int failures = 0;
@@ -63,7 +73,7 @@ public final class Outages {
                     log.info("{}: succeeded after {} s of outage ({} attempts)", what, seconds(start), failures + 1);
                 return value;
             } catch (RuntimeException e) {
-                if (!isTransient(e)) throw e;
+                if (!retriable.test(e)) throw e;
                 long now = System.nanoTime();
                 if (failures == 0) {
                     start = now;

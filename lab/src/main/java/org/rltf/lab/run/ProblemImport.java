@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -43,21 +44,16 @@ public final class ProblemImport {
     /**
      * Publishes {@code problems} (their run set to {@code run}) to the run's problems topic at {@code timestamp}. A
      * publish that fails on a transient error (the broker busy, or its idempotent producer refused after a retry
-     * the broker did not expect) is done again in full with a new producer, up to three times: the topic is
-     * compacted and keyed by problem id, and every reader keeps the newest record of an id, so a problem published
-     * twice is still one problem.
+     * the broker did not expect) is done again in full with a new producer after a backoff ({@link Outages#retry}),
+     * three attempts in all: the topic is compacted and keyed by problem id, and every reader keeps the newest record
+     * of an id, so a problem published twice is still one problem.
      */
     public static List<Problem> publish(Map<String, ?> common, String run, List<Problem> problems, long timestamp) {
-        for (int attempt = 1; ; attempt++) {
-            try {
-                return publishOnce(common, run, problems, timestamp);
-            } catch (KafkaException e) {
-                boolean transientFailure = Outages.isTransient(e) || e.getCause() instanceof OutOfOrderSequenceException;
-                if (!transientFailure || attempt == 3) throw e;
-                log.warn("Publishing the problems of run {} failed (attempt {} of 3), publishing them again: {}", run,
-                        attempt, e.getCause() != null ? e.getCause().toString() : e.toString());
-            }
-        }
+        AtomicInteger failures = new AtomicInteger();
+        return Outages.retry(log, "publish of the problems of run " + run,
+                () -> publishOnce(common, run, problems, timestamp),
+                e -> Outages.isTransient(e) || e.getCause() instanceof OutOfOrderSequenceException,
+                () -> failures.incrementAndGet() >= 3);
     }
 
     private static List<Problem> publishOnce(Map<String, ?> common, String run, List<Problem> problems, long timestamp) {
