@@ -113,8 +113,9 @@ class ThreeBrokerTest {
                     int victim = described(admin, topics.learnerSteps()).partitions().get(0).leader().id();
                     Map<String, Integer> led = ledBy(admin, topics, victim);
                     int controller = admin.describeMetadataQuorum().quorumInfo().get().leaderId();
-                    Map<String, Long> atStop = counts(tail, topics);
                     kafka.stop(victim);
+                    // Counted once it is down: the run goes on during its controlled shutdown too, which is slow.
+                    Map<String, Long> atStop = counts(tail, topics);
                     say(begin, "stopped broker " + victim + " (leader of " + led + "; active controller " + controller
                             + ") at " + atStop);
                     assertThat(led).containsKey(topics.learnerSteps());
