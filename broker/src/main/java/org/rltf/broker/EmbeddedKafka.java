@@ -1,10 +1,7 @@
 package org.rltf.broker;
 
 import java.io.IOException;
-import java.io.PrintStream;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,13 +12,9 @@ import java.util.concurrent.TimeUnit;
 
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.common.utils.Utils;
-import org.apache.kafka.metadata.storage.Formatter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,49 +51,21 @@ public final class EmbeddedKafka implements AutoCloseable {
             throw new UncheckedIOException("Could not create the broker's data directory", e);
         }
         this.advertisedHost = builder.advertisedHost;
-        this.port = builder.port > 0 ? builder.port : freePort(builder.host);
-        this.controllerPort = builder.controllerPort > 0 ? builder.controllerPort : freePort(builder.host);
+        this.port = builder.port > 0 ? builder.port : KraftNodes.freePort(builder.host);
+        this.controllerPort = builder.controllerPort > 0 ? builder.controllerPort : KraftNodes.freePort(builder.host);
 
-        Properties props = new Properties();
-        props.put("process.roles", "broker,controller");
-        props.put("node.id", Integer.toString(NODE_ID));
-        props.put("controller.quorum.voters", NODE_ID + "@" + builder.host + ":" + controllerPort);
-        props.put("listeners", "PLAINTEXT://" + builder.host + ":" + port + ",CONTROLLER://" + builder.host + ":" + controllerPort);
-        props.put("advertised.listeners", "PLAINTEXT://" + builder.advertisedHost + ":" + port);
-        props.put("controller.listener.names", "CONTROLLER");
-        props.put("inter.broker.listener.name", "PLAINTEXT");
-        props.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
-        props.put("log.dirs", logDir().toString());
         // One node: every internal topic has one replica.
-        props.put("offsets.topic.replication.factor", "1");
-        props.put("transaction.state.log.replication.factor", "1");
-        props.put("transaction.state.log.min.isr", "1");
-        props.put("share.coordinator.state.topic.replication.factor", "1");
-        props.put("share.coordinator.state.topic.min.isr", "1");
-        props.put("default.replication.factor", "1");
-        props.put("min.insync.replicas", "1");
-        props.put("group.initial.rebalance.delay.ms", "0");
-        props.put("auto.create.topics.enable", "false");
-        // Fewer internal partitions and threads: the defaults (50 partitions, 8 I/O threads) are for big clusters
-        // and slow the first consumer group and the first transaction by seconds on two cores.
-        props.put("offsets.topic.num.partitions", "4");
-        props.put("transaction.state.log.num.partitions", "4");
-        props.put("share.coordinator.state.topic.num.partitions", "4");
-        props.put("num.io.threads", "4");
-        props.put("num.network.threads", "2");
-        props.put("num.recovery.threads.per.data.dir", "1");
-        props.put("background.threads", "4");
-        props.put("log.cleaner.threads", "1");
-        props.put("log.cleaner.dedupe.buffer.size", Integer.toString(8 * 1024 * 1024));
+        Properties props = KraftNodes.nodeConfig(NODE_ID, NODE_ID + "@" + builder.host + ":" + controllerPort,
+                builder.host, port, controllerPort, builder.advertisedHost, logDir(), 1, 1);
         props.putAll(builder.overrides);
 
         KafkaConfig config = KafkaConfig.fromProps(props, false);
-        formatIfNeeded(config);
+        if (!KraftNodes.isFormatted(logDir())) KraftNodes.format(config, Uuid.randomUuid().toString(), logDir());
         this.server = new KafkaRaftServer(config, Time.SYSTEM);
         long start = System.nanoTime();
         try {
             server.startup();
-            awaitReady(Duration.ofSeconds(60));
+            KraftNodes.awaitBrokers(bootstrapServers(), nodes -> !nodes.isEmpty(), Duration.ofSeconds(60), "Kafka broker");
         } catch (RuntimeException e) {
             try {
                 server.shutdown();
@@ -149,56 +114,6 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     private Path logDir() {
         return dataDir.resolve("kraft-logs");
-    }
-
-    /** Formats the storage the first time; a formatted directory (meta.properties present) keeps its cluster id. */
-    private void formatIfNeeded(KafkaConfig config) {
-        if (Files.exists(logDir().resolve("meta.properties"))) return;
-        try {
-            Formatter formatter = new Formatter()
-                    .setPrintStream(new PrintStream(PrintStream.nullOutputStream()))
-                    .setClusterId(Uuid.randomUuid().toString())
-                    .setNodeId(config.nodeId())
-                    .setControllerListenerName(config.controllerListenerNames().get(0))
-                    .setMetadataLogDirectory(config.metadataLogDir())
-                    .setDirectories(config.logDirs());
-            // No release version: the Formatter then writes the latest production metadata version, as
-            // kafka-storage format does without --release-version.
-            formatter.run();
-        } catch (Exception e) {
-            throw new KafkaException("Could not format Kafka storage in " + logDir() + ": " + e.getMessage(), e);
-        }
-    }
-
-    /** Startup returns before the broker has registered with the controller; wait until a client sees it. */
-    private void awaitReady(Duration timeout) {
-        Map<String, Object> config = Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(),
-                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5000, AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10000);
-        long deadline = System.nanoTime() + timeout.toNanos();
-        try (Admin admin = Admin.create(config)) {
-            while (true) {
-                try {
-                    if (!admin.describeCluster().nodes().get(10, TimeUnit.SECONDS).isEmpty()) return;
-                } catch (Exception e) {
-                    if (System.nanoTime() > deadline)
-                        throw new KafkaException("Kafka broker at " + bootstrapServers() + " did not become ready in " + timeout, e);
-                    if (e instanceof InterruptedException) {
-                        Thread.currentThread().interrupt();
-                        throw new KafkaException("Interrupted waiting for the broker", e);
-                    }
-                }
-            }
-        }
-    }
-
-    private static int freePort(String host) {
-        try (ServerSocket socket = new ServerSocket()) {
-            socket.setReuseAddress(true);
-            socket.bind(new InetSocketAddress(host, 0));
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException("No free port on " + host, e);
-        }
     }
 
     /** {@code host:port} for {@code bootstrap.servers}. */

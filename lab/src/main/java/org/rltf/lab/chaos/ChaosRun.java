@@ -374,7 +374,7 @@ public final class ChaosRun {
     }
 
     /** Samples seen without feedback seen. */
-    private static Set<String> ungraded(Tail tail, Topics topics) {
+    static Set<String> ungraded(Tail tail, Topics topics) {
         Set<String> samples = new HashSet<>();
         Set<String> graded = new HashSet<>();
         for (Tail.Seen s : tail.seen()) {
@@ -387,7 +387,7 @@ public final class ChaosRun {
     }
 
     /** Non-SANDBOX verdicts seen without experience seen. */
-    private static Set<String> unbuffered(Tail tail, Topics topics, Audit audit) {
+    static Set<String> unbuffered(Tail tail, Topics topics, Audit audit) {
         Set<String> rewardable = new HashSet<>();
         Set<String> buffered = new HashSet<>();
         for (Tail.Seen s : tail.seen()) {
