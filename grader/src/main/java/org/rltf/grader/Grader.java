@@ -39,7 +39,7 @@ import org.slf4j.LoggerFactory;
  * dies or hangs, a problem whose test code is broken) are SANDBOX_ERROR, after which the worker is
  * replaced and grading carries on.
  */
-public final class Grader implements AutoCloseable {
+public final class Grader implements ProgramGrader {
     private static final Logger log = LoggerFactory.getLogger(Grader.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Time a worker gets beyond a program's own limits to report, before it counts as hung. */
@@ -130,6 +130,7 @@ public final class Grader implements AutoCloseable {
     }
 
     /** This instance's id, as in {@link Feedback#getGraderId()}. */
+    @Override
     public String id() {
         return id;
     }
@@ -250,6 +251,7 @@ public final class Grader implements AutoCloseable {
     }
 
     /** Grades one program on the grader's own threads; at most {@link #parallelism()} run at once. */
+    @Override
     public CompletableFuture<Feedback> gradeAsync(Problem problem, Sample sample) {
         if (closed) throw new IllegalStateException("grader " + id + " is closed");
         return CompletableFuture.supplyAsync(() -> grade(problem, sample), executor);

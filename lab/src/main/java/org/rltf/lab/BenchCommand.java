@@ -9,6 +9,7 @@ import picocli.CommandLine.Command;
         subcommands = {
                 PolicyBenchCommand.class,
                 GraderBenchCommand.class,
+                PipelineBenchCommand.class,
         })
 public final class BenchCommand implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -42,6 +43,7 @@ import org.rltf.grader.service.Batch.Pending;
 import org.rltf.grader.Feedbacks;
 import org.rltf.grader.Grader;
 import org.rltf.grader.GraderConfig;
+import org.rltf.grader.ProgramGrader;
 import org.rltf.kernel.ClientConfigs;
 import org.rltf.kernel.ClusterWait;
 import org.rltf.kernel.DeadLetters;
@@ -87,7 +89,7 @@ public final class GraderService implements Service {
     private final GraderServiceConfig config;
     private final Topics topics;
     private final String serviceName;
-    private final Grader grader;
+    private final ProgramGrader grader;
     private final RetryingGrader grading;
     private final Consumer<byte[], byte[]> consumer;
     private final Producer<byte[], byte[]> producer;
@@ -119,6 +121,16 @@ public final class GraderService implements Service {
      * unknown key), starts the grader and creates the Kafka clients. Nothing is read until {@link #run()}.
      */
     public GraderService(Map<String, ?> configs, MeterRegistry meters) {
+        this(configs, meters, Grader::start);
+    }
+
+    /**
+     * As {@link #GraderService(Map, MeterRegistry)}, with the grader {@code graders} starts from the checked grader
+     * config in place of the sandboxed {@link Grader}: the pipeline benchmark's synthetic verdicts. The service owns
+     * what it returns and closes it.
+     */
+    public GraderService(Map<String, ?> configs, MeterRegistry meters,
+                         Function<GraderConfig, ? extends ProgramGrader> graders) {
         this.config = new GraderServiceConfig(configs);
         this.topics = config.topics();
         this.serviceName = "grader/" + config.instanceId();
@@ -153,7 +165,7 @@ public final class GraderService implements Service {
             this.problems = add(created, ProblemTable.open(checked, config.problemsClientId(), topics.problems(),
                     AvroSerdes.serde(Problem.class, registry, serdeConfig, false).deserializer(), p -> true,
                     this::skipProblem, startup.attemptTimeout()));
-            this.grader = Grader.start(graderConfig);
+            this.grader = graders.apply(graderConfig);
             this.grading = new RetryingGrader(grader, config.sandboxErrorRetries(), config.run(), metrics);
         } catch (RuntimeException | Error e) {
             for (int i = created.size() - 1; i >= 0; i--) Utils.closeQuietly(created.get(i), "grader start-up");

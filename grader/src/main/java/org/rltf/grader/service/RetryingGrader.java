@@ -8,7 +8,7 @@ import org.rltf.events.Outcome;
 import org.rltf.events.Problem;
 import org.rltf.events.Sample;
 import org.rltf.grader.Feedbacks;
-import org.rltf.grader.Grader;
+import org.rltf.grader.ProgramGrader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,12 +20,12 @@ import org.slf4j.LoggerFactory;
 final class RetryingGrader {
     private static final Logger log = LoggerFactory.getLogger(RetryingGrader.class);
 
-    private final Grader grader;
+    private final ProgramGrader grader;
     private final int retries;
     private final String run;
     private final GraderMetrics metrics;
 
-    RetryingGrader(Grader grader, int retries, String run, GraderMetrics metrics) {
+    RetryingGrader(ProgramGrader grader, int retries, String run, GraderMetrics metrics) {
         this.grader = grader;
         this.retries = retries;
         this.run = run;

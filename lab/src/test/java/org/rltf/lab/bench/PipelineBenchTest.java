@@ -1,0 +1,58 @@
+package org.rltf.lab.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import org.rltf.broker.testing.KafkaEnv;
+import org.rltf.broker.testing.KafkaExtension;
+
+/**
+ * The pipeline bench with tiny counts on the test broker: every number of the report is there and positive, and
+ * the table prints each of them. Not a timing assertion.
+ */
+@ExtendWith(KafkaExtension.class)
+class PipelineBenchTest {
+
+    @Test
+    void reportsEveryNumber(KafkaEnv env, @TempDir Path dir) {
+        PipelineBench.Options options = new PipelineBench.Options(env.bootstrapServers(), env.schemaRegistryUrl(), dir,
+                200, 10, 40, 60, List.of(120, 250), 2, 32, 16, 5, 8, 2, 20, null, 5, 1L, Duration.ofSeconds(90));
+        ByteArrayOutputStream progress = new ByteArrayOutputStream();
+        PipelineBench.Report report = PipelineBench.run(options, new PrintStream(progress, true, StandardCharsets.UTF_8));
+
+        for (PipelineBench.Flow f : List.of(report.raw(), report.unpaced(), report.paced())) {
+            assertThat(f.records()).as(f.name()).isPositive();
+            assertThat(f.seconds()).as(f.name()).isPositive();
+            assertThat(f.perSecond()).as(f.name()).isPositive().isFinite();
+            assertThat(f.p50Ms()).as(f.name()).isGreaterThanOrEqualTo(0).isFinite();
+            assertThat(f.p99Ms()).as(f.name()).isGreaterThanOrEqualTo(f.p50Ms()).isFinite();
+        }
+        assertThat(report.raw().records()).isEqualTo(60);
+        assertThat(report.unpaced().records()).isEqualTo(60);
+        assertThat(report.paced().records()).isEqualTo(40);
+        assertThat(report.snapshots()).extracting(PipelineBench.SnapshotCost::entries).containsExactly(120L, 250L);
+        assertThat(report.snapshots()).extracting(PipelineBench.SnapshotCost::returned).containsExactly(120, 250);
+        assertThat(report.snapshots()).allSatisfy(s -> assertThat(s.medianMs()).isPositive().isFinite());
+        assertThat(report.sampleBytes()).isPositive();
+        assertThat(report.feedbackBytes()).isPositive();
+        assertThat(report.experienceBytes()).isPositive();
+        assertThat(report.throughputRatio()).isPositive().isFinite();
+        assertThat(report.duplicates()).isZero();
+
+        ByteArrayOutputStream table = new ByteArrayOutputStream();
+        report.print(new PrintStream(table, true, StandardCharsets.UTF_8));
+        String printed = table.toString(StandardCharsets.UTF_8);
+        assertThat(printed).contains("raw Kafka", "pipeline unpaced", "pipeline paced at 200 samples/s",
+                "pipeline / raw Kafka throughput", "snapshot()");
+        assertThat(printed).doesNotContain("NaN", "Infinity");
+    }
+}
