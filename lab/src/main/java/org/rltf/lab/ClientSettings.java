@@ -23,9 +23,10 @@ import picocli.CommandLine.Option;
  */
 final class ClientSettings {
     @Option(names = {"-c", "--config"}, paramLabel = "KEY=VALUE",
-            description = "A Kafka client or registry setting, repeatable (security.protocol, sasl.mechanism, "
-                    + "sasl.jaas.config, ssl.truststore.location, producer.*, consumer.*, basic.auth.user.info, ...); "
-                    + "also RLTF_KAFKA_<KEY> in the environment (RLTF_KAFKA_SECURITY_PROTOCOL).")
+            description = "A Kafka client setting, repeatable (security.protocol, sasl.mechanism, sasl.jaas.config, "
+                    + "ssl.truststore.location, producer.* or consumer.* for the clients this opens; the registry "
+                    + "client's basic.auth.credentials.source, basic.auth.user.info); also RLTF_KAFKA_<KEY> "
+                    + "(RLTF_KAFKA_SECURITY_PROTOCOL) and RLTF_BASIC_AUTH_... in the environment.")
     Map<String, String> config = new LinkedHashMap<>();
 
     @Option(names = "--config-file", paramLabel = "FILE",
