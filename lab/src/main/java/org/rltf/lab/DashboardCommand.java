@@ -2,15 +2,22 @@ package org.rltf.lab;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
 import org.rltf.kernel.RunConfig;
+import org.rltf.kernel.ServiceSpec;
 import org.rltf.lab.dashboard.Dashboard;
+import org.rltf.schemas.serde.AvroSerdeConfig;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code rltf dashboard}: serves a run's live charts until interrupted ({@link Dashboard}). */
+/**
+ * {@code rltf dashboard}: serves a run's live charts until interrupted ({@link Dashboard}). Its consumer and
+ * deserializer take the Kafka client and registry settings a service takes ({@link ClientSettings}).
+ */
 @Command(name = "dashboard", mixinStandardHelpOptions = true,
         description = {"Serve a web page with live charts of a run: held-out pass@1, pass rate and mean reward per policy "
                 + "version, outcome and error-class shares, losses, gradient norm and learning rate per step, buffer size "
@@ -18,7 +25,12 @@ import picocli.CommandLine.Option;
                 + "never disturbs the run; it opens a finished run as well. Works offline."})
 public final class DashboardCommand implements Callable<Integer> {
 
-    @Option(names = "--run", required = true, description = "The run.")
+    static final ServiceSpec SPEC = ClientSettings.spec("rltf dashboard", Set.of(ClientSettings.Clients.CONSUMER),
+            RunConfig.RUN_CONFIG, RunConfig.BOOTSTRAP_SERVERS_CONFIG, RunConfig.SCHEMA_REGISTRY_URL_CONFIG);
+    static final String DEFAULT_BOOTSTRAP_SERVERS = "localhost:9092";
+    static final String DEFAULT_SCHEMA_REGISTRY_URL = "http://localhost:8081";
+
+    @Option(names = "--run", description = "The run (or RLTF_RUN).")
     String run;
 
     @Option(names = "--port", defaultValue = "8080", description = "HTTP port (default: ${DEFAULT-VALUE}; 0: any free one).")
@@ -27,17 +39,21 @@ public final class DashboardCommand implements Callable<Integer> {
     @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
     String host;
 
-    @Option(names = "--bootstrap-servers", defaultValue = "localhost:9092", description = "Kafka brokers (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--bootstrap-servers", description = "Kafka brokers (default: RLTF_BOOTSTRAP_SERVERS, else "
+            + DEFAULT_BOOTSTRAP_SERVERS + ").")
     String bootstrapServers;
 
-    @Option(names = "--schema-registry-url", defaultValue = "http://localhost:8081", description = "The schema registry (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--schema-registry-url", description = "The schema registry (default: RLTF_SCHEMA_REGISTRY_URL, else "
+            + DEFAULT_SCHEMA_REGISTRY_URL + ").")
     String schemaRegistryUrl;
+
+    @Mixin
+    ClientSettings settings = new ClientSettings();
 
     @Override
     public Integer call() throws InterruptedException {
-        Map<String, Object> cluster = new LinkedHashMap<>();
-        cluster.put(RunConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        cluster.put(RunConfig.SCHEMA_REGISTRY_URL_CONFIG, schemaRegistryUrl);
+        Map<String, Object> cluster = config();
+        String run = (String) cluster.get(RunConfig.RUN_CONFIG);
         CountDownLatch stopped = new CountDownLatch(1);
         try (Dashboard dashboard = Dashboard.start(cluster, run, host, port)) {
             System.out.printf("Dashboard of run %s: http://%s:%d/ (Ctrl-C stops it)%n", run, host, dashboard.port());
@@ -45,5 +61,19 @@ public final class DashboardCommand implements Callable<Integer> {
             stopped.await();
         }
         return 0;
+    }
+
+    /** The consumer's and the deserializer's configuration, checked: a bad or unknown key fails before either opens. */
+    Map<String, Object> config() {
+        Map<String, String> options = new LinkedHashMap<>();
+        options.put(RunConfig.RUN_CONFIG, run);
+        options.put(RunConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        options.put(RunConfig.SCHEMA_REGISTRY_URL_CONFIG, schemaRegistryUrl);
+        Map<String, Object> config = settings.resolve(SPEC, options);
+        config.putIfAbsent(RunConfig.BOOTSTRAP_SERVERS_CONFIG, DEFAULT_BOOTSTRAP_SERVERS);
+        config.putIfAbsent(RunConfig.SCHEMA_REGISTRY_URL_CONFIG, DEFAULT_SCHEMA_REGISTRY_URL);
+        config.put(RunConfig.RUN_CONFIG, ClientSettings.required(config, RunConfig.RUN_CONFIG, "--run"));
+        new AvroSerdeConfig(config); // the registry's keys
+        return config;
     }
 }

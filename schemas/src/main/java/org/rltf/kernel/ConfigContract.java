@@ -31,7 +31,8 @@ import org.slf4j.LoggerFactory;
  * a properties file, environment variables, the command line.
  * <ul>
  *   <li>Environment: {@code RLTF_} + the key in upper case with '.' as '_' ({@code RLTF_LEARNER_LR} is
- *   {@code learner.lr}, {@code RLTF_BOOTSTRAP_SERVERS} is {@code bootstrap.servers}); Kafka client keys through
+ *   {@code learner.lr}, {@code RLTF_BOOTSTRAP_SERVERS} is {@code bootstrap.servers}, {@code RLTF_BASIC_AUTH_USER_INFO} the serde's
+ *   {@code basic.auth.user.info}); Kafka client keys through
  *   {@code RLTF_KAFKA_} ({@code RLTF_KAFKA_SECURITY_PROTOCOL} is {@code security.protocol},
  *   {@code RLTF_KAFKA_PRODUCER_LINGER_MS} is {@code producer.linger.ms}).</li>
  *   <li>A file and the environment may be shared by several services (one file, or one container environment, for a
@@ -145,6 +146,8 @@ public final class ConfigContract {
         Map<String, String> byEnvName = new TreeMap<>();
         for (String key : spec.keys()) byEnvName.put(envName(key), key);
         for (String key : spec.renamed().keySet()) byEnvName.putIfAbsent(envName(key), key);
+        // The serde's keys are every service's too: RLTF_BASIC_AUTH_USER_INFO is basic.auth.user.info.
+        for (String key : ClientConfigs.SERDE_KEYS) byEnvName.putIfAbsent(envName(key), key);
         Set<String> own = spec.ownPrefixes();
         Map<String, String> out = new TreeMap<>();
         for (Map.Entry<String, String> e : new TreeMap<>(env).entrySet()) {
@@ -183,15 +186,20 @@ public final class ConfigContract {
         return SERVICE_PREFIXES.contains(prefix) && !own.contains(prefix);
     }
 
-    /** The key of {@code spec} nearest to {@code key} by edit distance (ties: the first in sorted order), or null. */
+    /**
+     * The key of {@code spec} nearest to {@code key} by edit distance (ties: the first in sorted order), or a common
+     * client or serde key if one is strictly nearer ({@code security.protocoll}: {@code security.protocol}), or null.
+     */
     public static String nearest(ServiceSpec spec, String key) {
         String best = null;
         int bestDistance = Integer.MAX_VALUE;
-        for (String candidate : new java.util.TreeSet<>(spec.keys())) {
-            int d = editDistance(key, candidate);
-            if (d < bestDistance) {
-                best = candidate;
-                bestDistance = d;
+        for (Set<String> candidates : java.util.List.of(spec.keys(), ClientConfigs.COMMON_CLIENT_KEYS, ClientConfigs.SERDE_KEYS)) {
+            for (String candidate : new java.util.TreeSet<>(candidates)) {
+                int d = editDistance(key, candidate);
+                if (d < bestDistance) {
+                    best = candidate;
+                    bestDistance = d;
+                }
             }
         }
         return best;

@@ -43,6 +43,14 @@ class ConfigContractTest {
                 .isInstanceOf(UnknownConfigException.class).hasMessageContaining("for the learner");
     }
 
+    @Test void theSerdesKeysAreReadFromTheEnvironmentAndATypoOfAClientKeyIsToldTheClientKey() {
+        assertThat(ConfigContract.fromEnvironment(SPEC, Map.of("RLTF_BASIC_AUTH_CREDENTIALS_SOURCE", "USER_INFO",
+                "RLTF_BASIC_AUTH_USER_INFO", "u:p"))).containsOnly(Map.entry("basic.auth.credentials.source", "USER_INFO"),
+                Map.entry("basic.auth.user.info", "u:p"));
+        assertThatThrownBy(() -> ConfigContract.check(SPEC, Map.of("security.protocoll", "SASL_SSL")))
+                .isInstanceOf(UnknownConfigException.class).hasMessageContaining("did you mean 'security.protocol'");
+    }
+
     @Test void anOldNameIsAcceptedUnderItsNewName() {
         assertThat(ConfigContract.check(SPEC, Map.of("lr", "0.5"))).containsExactly(Map.entry("learner.lr", "0.5"));
         // Both given: the new name wins.

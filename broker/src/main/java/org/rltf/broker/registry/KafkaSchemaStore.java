@@ -2,7 +2,6 @@ package org.rltf.broker.registry;
 
 import java.io.IOException;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -19,7 +18,6 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.apache.avro.Schema;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -33,6 +31,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.rltf.kernel.ClientConfigs;
 import org.rltf.kernel.TopicAdmin;
 import org.rltf.schemas.serde.CompatibilityLevel;
 import org.rltf.schemas.serde.RegisteredSchema;
@@ -76,28 +75,21 @@ final class KafkaSchemaStore implements AutoCloseable {
 
     /** Creates the topic if it is missing (one partition, compacted) and reads it to its end. */
     static KafkaSchemaStore open(SchemaRegistryConfig config) {
-        String bootstrap = String.join(",", config.bootstrapServers());
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+        Map<String, Object> clients = config.storeClients();
+        try (Admin admin = Admin.create(ClientConfigs.admin(clients, null))) {
             TopicAdmin.createIfMissing(admin, List.of(new NewTopic(config.topic(), Optional.of(1), Optional.empty())
                     .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT))));
         }
-        Map<String, Object> producerConfig = new HashMap<>();
-        producerConfig.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        producerConfig.put(ProducerConfig.ACKS_CONFIG, "all");
-        producerConfig.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        producerConfig.put(ProducerConfig.LINGER_MS_CONFIG, 0);
-        producerConfig.put(ProducerConfig.CLIENT_ID_CONFIG, "schema-registry-store");
-        KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerConfig, new ByteArraySerializer(),
-                new ByteArraySerializer());
-        Map<String, Object> consumerConfig = new HashMap<>();
-        consumerConfig.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        consumerConfig.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        consumerConfig.put(ConsumerConfig.CLIENT_ID_CONFIG, "schema-registry-reader");
+        KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(ClientConfigs.producer(clients,
+                "schema-registry-store", Map.of(ProducerConfig.ACKS_CONFIG, "all",
+                        ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true, ProducerConfig.LINGER_MS_CONFIG, 0)),
+                new ByteArraySerializer(), new ByteArraySerializer());
         // The consumer prefetches after each poll, and the broker answers one request per connection at a time:
         // with the default 500 ms long poll, the next request's end-offset lookup would wait behind it.
-        consumerConfig.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 5);
-        KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerConfig, new ByteArrayDeserializer(),
-                new ByteArrayDeserializer());
+        KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(ClientConfigs.consumer(clients,
+                "schema-registry-reader", Map.of(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+                        ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 5)),
+                new ByteArrayDeserializer(), new ByteArrayDeserializer());
         KafkaSchemaStore store = new KafkaSchemaStore(config, producer, consumer);
         try {
             consumer.assign(List.of(store.partition));

@@ -7,7 +7,9 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -45,6 +47,9 @@ import org.slf4j.LoggerFactory;
  * {@code POST /subjects/{s}} (lookup), {@code GET /schemas/ids/{id}[/schema]}, {@code GET /schemas/types}, {@code GET|PUT /config},
  * {@code GET|PUT|DELETE /config/{s}}, {@code POST /compatibility/subjects/{s}/versions/{v|latest}}. Deleting
  * subjects or versions is not implemented (405).
+ *
+ * <p>With {@link SchemaRegistryConfig#AUTHENTICATION_BASIC_USER_INFO_CONFIG} set, a request without those HTTP Basic
+ * credentials is answered 401 before it reaches the store.
  */
 public final class SchemaRegistryServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SchemaRegistryServer.class);
@@ -57,9 +62,13 @@ public final class SchemaRegistryServer implements AutoCloseable {
     private final HttpServer http;
     private final ExecutorService executor;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final byte[] expectedAuthorization; // null: no authentication
 
     private SchemaRegistryServer(SchemaRegistryConfig config) throws IOException {
         this.config = config;
+        String userInfo = config.basicAuthUserInfo();
+        this.expectedAuthorization = userInfo == null ? null : ("Basic " + Base64.getEncoder()
+                .encodeToString(userInfo.getBytes(StandardCharsets.UTF_8))).getBytes(StandardCharsets.UTF_8);
         this.store = KafkaSchemaStore.open(config);
         try {
             URI listener = config.listener();
@@ -234,6 +243,10 @@ public final class SchemaRegistryServer implements AutoCloseable {
         JsonNode answer;
         String raw = null;
         try {
+            if (!authorized(exchange)) {
+                exchange.getResponseHeaders().set("WWW-Authenticate", "Basic realm=\"SchemaRegistry\"");
+                throw new SchemaRegistryException(401, 401, "Unauthorized");
+            }
             String method = exchange.getRequestMethod();
             List<String> path = segments(exchange.getRequestURI().getRawPath());
             Map<String, String> query = query(exchange.getRequestURI().getRawQuery());
@@ -255,6 +268,13 @@ public final class SchemaRegistryServer implements AutoCloseable {
         try (OutputStream out = exchange.getResponseBody()) {
             out.write(bytes);
         }
+    }
+
+    private boolean authorized(HttpExchange exchange) {
+        if (expectedAuthorization == null) return true;
+        String given = exchange.getRequestHeaders().getFirst("Authorization");
+        // Constant time: how long a comparison takes says nothing of how much of the secret matched.
+        return given != null && MessageDigest.isEqual(expectedAuthorization, given.getBytes(StandardCharsets.UTF_8));
     }
 
     private static JsonNode readBody(InputStream in) throws IOException {

@@ -51,6 +51,7 @@ public interface SchemaRegistryClient extends AutoCloseable {
     static SchemaRegistryClient create(AvroSerdeConfig config) {
         List<String> urls = config.schemaRegistryUrls();
         if (urls.get(0).startsWith("mock://")) return InMemorySchemaRegistryClient.forScope(urls.get(0).substring("mock://".length()));
-        return new CachedSchemaRegistryClient(urls, java.time.Duration.ofMillis(config.requestTimeoutMs()));
+        return new CachedSchemaRegistryClient(urls, java.time.Duration.ofMillis(config.requestTimeoutMs()),
+                config.basicAuthUserInfo());
     }
 }
