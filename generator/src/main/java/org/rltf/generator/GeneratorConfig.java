@@ -279,10 +279,7 @@ public final class GeneratorConfig extends AbstractConfig {
      * apply.
      */
     public Map<String, Object> producerConfigs() {
-        return ClientConfigs.producer(originals(), clientId(null), Map.of(
-                ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId(),
-                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
-                ProducerConfig.ACKS_CONFIG, "all",
+        return ClientConfigs.transactionalProducer(originals(), clientId(null), transactionalId(), Map.of(
                 ProducerConfig.LINGER_MS_CONFIG, 5));
     }
 

@@ -73,9 +73,15 @@ public final class PipelineBenchCommand implements Callable<Integer> {
     Integer graderBatch;
 
     @Option(names = "--retry-backoff-ms", description = "retry.backoff.ms of the transactional producers (generator, "
-            + "grader, Streams; default: the client's, 100). A send right after a commit is refused with "
+            + "grader, Streams; default: the services', 10). A send right after a commit is refused with "
             + "CONCURRENT_TRANSACTIONS until the commit's markers are written, and retried after this backoff.")
     Integer retryBackoffMs;
+
+    @Option(names = "--commit-interval-ms", description = "The buffer's Kafka Streams commit.interval.ms (the "
+            + "learner's streams.commit.interval.ms; default: Streams' own under exactly-once, 100). Each commit "
+            + "makes a batch of experiences visible: the repartition hop waits for one commit, the experience topic "
+            + "for the next.")
+    Integer commitIntervalMs;
 
     @Option(names = "--seed", defaultValue = "1", description = "Seed of the synthetic payloads (default: ${DEFAULT-VALUE}).")
     long seed;
@@ -100,7 +106,7 @@ public final class PipelineBenchCommand implements Callable<Integer> {
         try {
             options = new PipelineBench.Options(bootstrapServers, schemaRegistryUrl, dir, rate, warmupSamples,
                     pacedSamples, samples, snapshotSizes, snapshotRepeats, completionTokens, promptTokens, groupSize,
-                    problems, partitions, maxTransaction, graderBatch, retryBackoffMs, seed, Duration.ofSeconds(stallSeconds));
+                    problems, partitions, maxTransaction, graderBatch, retryBackoffMs, commitIntervalMs, seed, Duration.ofSeconds(stallSeconds));
         } catch (IllegalArgumentException e) {
             System.err.println(e.getMessage());
             return 2;

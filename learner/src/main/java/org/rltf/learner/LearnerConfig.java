@@ -361,10 +361,7 @@ public final class LearnerConfig extends AbstractConfig {
 
     /** The transactional producer of checkpoint periods ({@code producer.*} overrides apply). */
     public Map<String, Object> producerConfigs() {
-        return ClientConfigs.producer(originals(), clientId(""), Map.of(
-                ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId(),
-                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
-                ProducerConfig.ACKS_CONFIG, "all",
+        return ClientConfigs.transactionalProducer(originals(), clientId(""), transactionalId(), Map.of(
                 ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, transactionTimeoutMs()));
     }
 

@@ -87,6 +87,31 @@ public final class ClientConfigs {
         return build(config, clientId, defaults, PRODUCER_PREFIX);
     }
 
+    /**
+     * The first retry of a transactional producer's requests, in ms (retry.backoff.ms). A transaction that begins
+     * right after the previous one committed is refused with CONCURRENT_TRANSACTIONS until the coordinator has
+     * written the commit markers, a few ms on a local broker; at the client's 100 ms that wait was most of every
+     * grader transaction (a batch of 16 committed in ~118 ms against ~33 ms at 10, measured on the embedded broker).
+     * Retries back off exponentially from here up to retry.backoff.max.ms (1 s), so an unreachable broker is not
+     * hammered.
+     */
+    public static final int TRANSACTION_RETRY_BACKOFF_MS = 10;
+
+    /**
+     * A transactional producer's config: idempotent, acks=all, {@code transactionalId},
+     * {@link #TRANSACTION_RETRY_BACKOFF_MS}, then {@code defaults}, then as {@link #producer}.
+     */
+    public static Map<String, Object> transactionalProducer(Map<String, ?> config, String clientId,
+                                                            String transactionalId, Map<String, ?> defaults) {
+        Map<String, Object> d = new HashMap<>();
+        d.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
+        d.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        d.put(ProducerConfig.ACKS_CONFIG, "all");
+        d.put(ProducerConfig.RETRY_BACKOFF_MS_CONFIG, TRANSACTION_RETRY_BACKOFF_MS);
+        d.putAll(defaults);
+        return producer(config, clientId, d);
+    }
+
     /** A consumer's config: {@code defaults} < common keys < client id < {@code consumer.*} overrides. */
     public static Map<String, Object> consumer(Map<String, ?> config, String clientId, Map<String, ?> defaults) {
         return build(config, clientId, defaults, CONSUMER_PREFIX);

@@ -31,4 +31,16 @@ class ClientConfigsTest {
         assertThat(ClientConfigs.admin(SERVICE, null)).containsEntry("retries", "3").doesNotContainKey("client.id");
         assertThat(ClientConfigs.serde(SERVICE)).containsOnlyKeys("schema.registry.url");
     }
+
+    @Test void transactionalProducersRetryAfterACommitSoonerUnlessTold() {
+        Map<String, Object> txn = ClientConfigs.transactionalProducer(SERVICE, "p", "rltf.r.grader.g1",
+                Map.of("transaction.timeout.ms", 60_000));
+        assertThat(txn).containsEntry("transactional.id", "rltf.r.grader.g1").containsEntry("enable.idempotence", true)
+                .containsEntry("acks", "all").containsEntry("retry.backoff.ms", ClientConfigs.TRANSACTION_RETRY_BACKOFF_MS)
+                .containsEntry("transaction.timeout.ms", 60_000).containsEntry("linger.ms", "9");
+        Map<String, Object> told = Map.of("bootstrap.servers", "b:9093", "retry.backoff.ms", "250");
+        assertThat(ClientConfigs.transactionalProducer(told, "p", "t", Map.of())).containsEntry("retry.backoff.ms", "250");
+        Map<String, Object> toldProducer = Map.of("bootstrap.servers", "b:9093", "producer.retry.backoff.ms", "50");
+        assertThat(ClientConfigs.transactionalProducer(toldProducer, "p", "t", Map.of())).containsEntry("retry.backoff.ms", "50");
+    }
 }

@@ -16,6 +16,7 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyValue;
@@ -30,6 +31,7 @@ import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.apache.kafka.streams.state.ReadOnlyWindowStore;
 import org.rltf.events.Experience;
+import org.rltf.kernel.ClientConfigs;
 import org.rltf.kernel.ClusterUnavailableException;
 import org.rltf.kernel.DeadLetters;
 import org.rltf.kernel.Outages;
@@ -97,6 +99,10 @@ public final class OnlineBuffer implements AutoCloseable {
         // Streams members do not leave their group on close, so a restarted (or crashed) buffer's partitions stay
         // with the old member until its session times out: 10 s instead of 45 s lets a restarted learner resume sooner.
         props.putIfAbsent(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000);
+        // Streams' producer is transactional like the services' (ClientConfigs.TRANSACTION_RETRY_BACKOFF_MS says why).
+        String producerBackoff = StreamsConfig.producerPrefix(ProducerConfig.RETRY_BACKOFF_MS_CONFIG);
+        if (!props.containsKey(producerBackoff) && !props.containsKey(ProducerConfig.RETRY_BACKOFF_MS_CONFIG))
+            props.put(producerBackoff, ClientConfigs.TRANSACTION_RETRY_BACKOFF_MS);
         props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class.getName());
         props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class.getName());
         String publisherId = props.get(StreamsConfig.APPLICATION_ID_CONFIG) + "/" + UUID.randomUUID();

@@ -168,10 +168,7 @@ public final class GraderServiceConfig extends AbstractConfig {
 
     /** The transactional producer of feedback and dead letters. */
     public Map<String, Object> producerConfig() {
-        return ClientConfigs.producer(originals(), clientId(), Map.of(
-                ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId(),
-                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
-                ProducerConfig.ACKS_CONFIG, "all",
+        return ClientConfigs.transactionalProducer(originals(), clientId(), transactionalId(), Map.of(
                 ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, transactionTimeoutMs()));
     }
 

@@ -71,6 +71,8 @@ public final class PipelineBench {
     static final String PACED = "paced";
     static final String UNPACED = "unpaced";
     static final String RAW = "raw";
+    /** Kafka Streams' commit.interval.ms under exactly-once when none is set. */
+    private static final int EOS_COMMIT_INTERVAL_MS = 100;
 
     /**
      * What to run. {@code bootstrapServers} null: an embedded broker and registry; else that cluster, with the
@@ -79,7 +81,7 @@ public final class PipelineBench {
     public record Options(String bootstrapServers, String schemaRegistryUrl, Path dir, double rate, int warmupSamples,
                           int pacedSamples, int samples, List<Integer> snapshotSizes, int snapshotRepeats,
                           int completionTokens, int promptTokens, int groupSize, int problems, int partitions,
-                          int maxTransaction, Integer graderBatch, Integer retryBackoffMs, long seed,
+                          int maxTransaction, Integer graderBatch, Integer retryBackoffMs, Integer commitIntervalMs, long seed,
                           Duration stall) {
         public Options {
             Objects.requireNonNull(dir, "dir");
@@ -96,6 +98,7 @@ public final class PipelineBench {
                 throw new IllegalArgumentException("group size, problems, partitions and samples per transaction must be >= 1");
             if (graderBatch != null && graderBatch < 1) throw new IllegalArgumentException("grader batch must be >= 1");
             if (retryBackoffMs != null && retryBackoffMs < 0) throw new IllegalArgumentException("retry backoff must be >= 0");
+            if (commitIntervalMs != null && commitIntervalMs < 1) throw new IllegalArgumentException("commit interval must be >= 1 ms");
         }
     }
 
@@ -109,14 +112,16 @@ public final class PipelineBench {
 
     public record Report(String broker, int partitions, int completionTokens, int promptTokens, double sampleBytes,
                          double feedbackBytes, double experienceBytes, Flow raw, Flow unpaced, Flow paced,
-                         double rate, List<SnapshotCost> snapshots, int capacity, int graderBatch, long duplicates) {
+                         double rate, List<SnapshotCost> snapshots, int capacity, int graderBatch,
+                         int commitIntervalMs, int retryBackoffMs, long duplicates) {
         public double throughputRatio() { return unpaced.perSecond() / raw.perSecond(); }
 
         public void print(PrintStream out) {
             out.printf("rltf bench pipeline: %s, %d partitions; %d-token completions, %d-token prompts; means serialised: "
-                            + "sample %.0f B, feedback %.0f B, experience %.0f B; grader batches of up to %d%n",
+                            + "sample %.0f B, feedback %.0f B, experience %.0f B; grader batches of up to %d; the "
+                            + "buffer's commit.interval.ms %d; transactional producers' retry.backoff.ms %d%n",
                     broker, partitions, completionTokens, promptTokens, sampleBytes, feedbackBytes, experienceBytes,
-                    graderBatch);
+                    graderBatch, commitIntervalMs, retryBackoffMs);
             out.printf("%-62s %9s %9s %11s %9s %9s%n", "path", "records", "seconds", "records/s", "p50 ms", "p99 ms");
             for (Flow f : List.of(raw, unpaced, paced))
                 out.printf("%-62s %9d %9.2f %11.1f %9.1f %9.1f%n", f.name(), f.records(), f.seconds(), f.perSecond(),
@@ -183,6 +188,7 @@ public final class PipelineBench {
             Map<String, Object> streams = new HashMap<>(common);
             streams.put(StreamsConfig.STATE_DIR_CONFIG, state.toString());
             streams.putAll(producerOverrides); // Streams' producer prefix is the kernel's too
+            if (o.commitIntervalMs() != null) streams.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, o.commitIntervalMs());
             OnlineBuffer buffer = OnlineBuffer.start(streams, run, new BufferConfig(Map.of(
                     BufferConfig.CAPACITY_CONFIG, capacity, BufferConfig.MIN_FILL_CONFIG, Math.min(capacity, 256))), new RewardConfig(Map.of()));
             open.add(buffer);
@@ -255,7 +261,9 @@ public final class PipelineBench {
             for (int f = 0; f < fills; f++) duplicates += experiences.phase("fill" + f).duplicates();
             return new Report(broker, o.partitions(), o.completionTokens(), o.promptTokens(), generator.meanBytes(),
                     feedbackBytes, experiences.phase(UNPACED).meanBytes(), raw, unpaced, paced, o.rate(), snapshots,
-                    capacity, graderBatch, duplicates);
+                    capacity, graderBatch, o.commitIntervalMs() == null ? EOS_COMMIT_INTERVAL_MS : o.commitIntervalMs(),
+                    o.retryBackoffMs() == null ? ClientConfigs.TRANSACTION_RETRY_BACKOFF_MS : o.retryBackoffMs(),
+                    duplicates);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } finally {
@@ -393,10 +401,7 @@ public final class PipelineBench {
                   Duration stall) {
             String id = "rltf-bench-generator-" + run;
             this.serializer = new AvroSerializer<>(ClientConfigs.serde(common), false);
-            this.producer = new KafkaProducer<>(ClientConfigs.producer(common, id, Map.of(
-                    ProducerConfig.TRANSACTIONAL_ID_CONFIG, id,
-                    ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
-                    ProducerConfig.ACKS_CONFIG, "all",
+            this.producer = new KafkaProducer<>(ClientConfigs.transactionalProducer(common, id, id, Map.of(
                     ProducerConfig.LINGER_MS_CONFIG, 5)), new ByteArraySerializer(), new ByteArraySerializer());
             this.run = run;
             this.topic = topic;

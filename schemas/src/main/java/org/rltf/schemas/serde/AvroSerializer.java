@@ -2,6 +2,8 @@ package org.rltf.schemas.serde;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
@@ -10,14 +12,12 @@ import org.apache.avro.Schema;
 import org.apache.avro.SchemaCompatibility;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericDatumReader;
-import org.apache.avro.generic.GenericDatumWriter;
 import org.apache.avro.generic.IndexedRecord;
 import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.DatumWriter;
 import org.apache.avro.io.DecoderFactory;
 import org.apache.avro.io.EncoderFactory;
 import org.apache.avro.specific.SpecificData;
-import org.apache.avro.specific.SpecificDatumWriter;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Serializer;
@@ -42,6 +42,7 @@ public class AvroSerializer<T extends IndexedRecord> implements Serializer<T> {
     private final Map<Target, Integer> ids = new ConcurrentHashMap<>();
     private final Map<String, RegisteredSchema> latest = new ConcurrentHashMap<>();
     private final Map<Schema, DatumWriter<Object>> writers = new ConcurrentHashMap<>();
+    private final ThreadLocal<Encoding> encoding = ThreadLocal.withInitial(Encoding::new);
 
     private record Target(String subject, Schema schema) {
         // Identity of the Schema object: a generated class has one, and it avoids deep equals on every record.
@@ -100,28 +101,66 @@ public class AvroSerializer<T extends IndexedRecord> implements Serializer<T> {
     }
 
     private byte[] encode(int id, Schema schema, Object record, String subject) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(256);
-        out.write(MAGIC_BYTE);
-        out.write(id >>> 24);
-        out.write(id >>> 16);
-        out.write(id >>> 8);
-        out.write(id);
+        Encoding e = encoding.get();
+        e.out.reset();
+        e.out.write(MAGIC_BYTE);
+        e.out.write(id >>> 24);
+        e.out.write(id >>> 16);
+        e.out.write(id >>> 8);
+        e.out.write(id);
         try {
-            BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(out, null);
-            writers.computeIfAbsent(schema, AvroSerializer::writerFor).write(record, encoder);
-            encoder.flush();
-        } catch (IOException | RuntimeException e) {
-            throw new SerializationException("Could not encode a " + schema.getFullName() + " for subject " + subject + ": " + e.getMessage(), e);
+            e.encoder = EncoderFactory.get().binaryEncoder(e.out, e.encoder);
+            writers.computeIfAbsent(schema, AvroSerializer::writerFor).write(record, e.encoder);
+            e.encoder.flush();
+        } catch (IOException | RuntimeException failure) {
+            e.encoder = null; // may hold part of the failed record
+            throw new SerializationException("Could not encode a " + schema.getFullName() + " for subject " + subject + ": " + failure.getMessage(), failure);
         }
-        return out.toByteArray();
+        return e.out.toByteArrayAndTrim();
     }
 
     private static DatumWriter<Object> writerFor(Schema schema) {
         // SpecificData of the class's own loader, so generated classes from any module resolve.
         Class<?> generated = SpecificData.get().getClass(schema);
         if (generated != null && SpecificRecord.class.isAssignableFrom(generated))
-            return new SpecificDatumWriter<>(schema, SpecificData.getForClass(generated));
-        return new GenericDatumWriter<>(schema, GenericData.get());
+            return new PrimitiveArrays.Specific<>(schema, SpecificData.getForClass(generated));
+        return new PrimitiveArrays.Generic<>(schema, GenericData.get());
+    }
+
+    /**
+     * A thread's output buffer and buffered encoder, kept between records: a 4 KB sample used to grow a fresh
+     * 256-byte stream five times, through ByteArrayOutputStream's synchronized writes.
+     */
+    private static final class Encoding {
+        final Output out = new Output();
+        BinaryEncoder encoder;
+    }
+
+    /** An unsynchronized growable byte array; shrinks back after an unusually large record. */
+    private static final class Output extends OutputStream {
+        private static final int INITIAL = 4096;
+        private static final int KEEP = 1 << 20;
+        private byte[] bytes = new byte[INITIAL];
+        private int size;
+
+        void reset() { size = 0; }
+
+        @Override public void write(int b) {
+            if (size == bytes.length) bytes = Arrays.copyOf(bytes, bytes.length * 2);
+            bytes[size++] = (byte) b;
+        }
+
+        @Override public void write(byte[] b, int off, int len) {
+            if (size + len > bytes.length) bytes = Arrays.copyOf(bytes, Math.max(size + len, bytes.length * 2));
+            System.arraycopy(b, off, bytes, size, len);
+            size += len;
+        }
+
+        byte[] toByteArrayAndTrim() {
+            byte[] copy = Arrays.copyOf(bytes, size);
+            if (bytes.length > KEEP) bytes = new byte[INITIAL];
+            return copy;
+        }
     }
 
     /** Re-reads the record as {@code target} so it is written with the subject's latest schema (use.latest.version). */
