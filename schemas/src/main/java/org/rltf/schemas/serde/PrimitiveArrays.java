@@ -14,9 +14,10 @@ import org.apache.avro.specific.SpecificDatumWriter;
 /**
  * Datum writers that write arrays of int, long, float and double without going through {@link GenericDatumWriter}'s
  * per-element dispatch. Token ids and log-probs are most of every Sample and Experience (640 numbers each at 256
- * completion and 128 prompt tokens), and the per-element path (logical-type lookup, type switch, unboxing through
- * Number) was most of the buffer's encoding time. The bytes are the same: a single block of {@code size} items, as
- * {@link GenericDatumWriter#writeArray} writes it.
+ * completion and 128 prompt tokens); the per-element path (logical-type lookup, type switch, unboxing through
+ * Number) and the stream the serializer wrote into took a quarter of the time of encoding them (6,400 experiences:
+ * ~130 ms, ~97 ms with this and the serializer's reused buffer). The bytes are the same: a single block of
+ * {@code size} items, as {@link GenericDatumWriter#writeArray} writes it.
  */
 final class PrimitiveArrays {
     private PrimitiveArrays() {}
