@@ -63,6 +63,15 @@ final class ClientSettings {
         return new LinkedHashMap<>(ConfigContract.resolve(spec, cli, configFile, environment));
     }
 
+    /** {@link #resolve} with a run tool's three options: --run, --bootstrap-servers and --schema-registry-url. */
+    Map<String, Object> resolveRun(ServiceSpec spec, String run, String bootstrapServers, String schemaRegistryUrl) {
+        Map<String, String> options = new LinkedHashMap<>();
+        options.put(RunConfig.RUN_CONFIG, run);
+        options.put(RunConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        options.put(RunConfig.SCHEMA_REGISTRY_URL_CONFIG, schemaRegistryUrl);
+        return resolve(spec, options);
+    }
+
     /** The value of {@code key} in {@code config}, which {@code option} or its variable must have set. */
     static String required(Map<String, Object> config, String key, String option) {
         Object value = config.get(key);

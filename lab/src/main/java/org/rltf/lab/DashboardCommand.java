@@ -1,6 +1,5 @@
 package org.rltf.lab;
 
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -65,11 +64,7 @@ public final class DashboardCommand implements Callable<Integer> {
 
     /** The consumer's and the deserializer's configuration, checked: a bad or unknown key fails before either opens. */
     Map<String, Object> config() {
-        Map<String, String> options = new LinkedHashMap<>();
-        options.put(RunConfig.RUN_CONFIG, run);
-        options.put(RunConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        options.put(RunConfig.SCHEMA_REGISTRY_URL_CONFIG, schemaRegistryUrl);
-        Map<String, Object> config = settings.resolve(SPEC, options);
+        Map<String, Object> config = settings.resolveRun(SPEC, run, bootstrapServers, schemaRegistryUrl);
         config.putIfAbsent(RunConfig.BOOTSTRAP_SERVERS_CONFIG, DEFAULT_BOOTSTRAP_SERVERS);
         config.putIfAbsent(RunConfig.SCHEMA_REGISTRY_URL_CONFIG, DEFAULT_SCHEMA_REGISTRY_URL);
         config.put(RunConfig.RUN_CONFIG, ClientSettings.required(config, RunConfig.RUN_CONFIG, "--run"));

@@ -1,6 +1,5 @@
 package org.rltf.lab;
 
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -76,11 +75,7 @@ public final class ImportCommand implements Callable<Integer> {
 
     /** The checked configuration of every client this opens; a bad or unknown key fails before any is opened. */
     Map<String, Object> config() {
-        Map<String, String> options = new LinkedHashMap<>();
-        options.put(RunConfig.RUN_CONFIG, run);
-        options.put(RunConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        options.put(RunConfig.SCHEMA_REGISTRY_URL_CONFIG, schemaRegistryUrl);
-        Map<String, Object> config = settings.resolve(SPEC, options);
+        Map<String, Object> config = settings.resolveRun(SPEC, run, bootstrapServers, schemaRegistryUrl);
         config.put(RunConfig.RUN_CONFIG, ClientSettings.required(config, RunConfig.RUN_CONFIG, "--run"));
         Topics.validateRun((String) config.get(RunConfig.RUN_CONFIG));
         config.put(RunConfig.BOOTSTRAP_SERVERS_CONFIG,
