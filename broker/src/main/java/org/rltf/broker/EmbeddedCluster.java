@@ -216,8 +216,10 @@ public final class EmbeddedCluster implements AutoCloseable {
         }
         if (server == null) throw new IllegalStateException("node " + nodeId + " is not running");
         long start = System.nanoTime();
-        server.shutdown();
-        server.awaitShutdown();
+        KraftNodes.withoutProcessExit(() -> {
+            server.shutdown();
+            server.awaitShutdown();
+        });
         log.info("Kafka node {} stopped in {} ms", nodeId, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
     }
 
@@ -306,23 +308,25 @@ public final class EmbeddedCluster implements AutoCloseable {
                 m.server = null;
             }
         }
-        List<Thread> stopping = new ArrayList<>();
-        for (KafkaRaftServer server : running) {
-            Thread t = new Thread(() -> {
-                server.shutdown();
-                server.awaitShutdown();
-            }, "embedded-cluster-stop");
-            t.start();
-            stopping.add(t);
-        }
-        for (Thread t : stopping) {
-            try {
-                t.join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
+        KraftNodes.withoutProcessExit(() -> {
+            List<Thread> stopping = new ArrayList<>();
+            for (KafkaRaftServer server : running) {
+                Thread t = new Thread(() -> {
+                    server.shutdown();
+                    server.awaitShutdown();
+                }, "embedded-cluster-stop");
+                t.start();
+                stopping.add(t);
             }
-        }
+            for (Thread t : stopping) {
+                try {
+                    t.join();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+        });
         try {
             Utils.delete(dataDir.toFile());
         } catch (IOException e) {

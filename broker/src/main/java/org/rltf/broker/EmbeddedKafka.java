@@ -128,8 +128,10 @@ public final class EmbeddedKafka implements AutoCloseable {
     @Override public synchronized void close() {
         if (closed) return;
         closed = true;
-        server.shutdown();
-        server.awaitShutdown();
+        KraftNodes.withoutProcessExit(() -> {
+            server.shutdown();
+            server.awaitShutdown();
+        });
         if (deleteOnClose) {
             try {
                 Utils.delete(dataDir.toFile());
