@@ -33,6 +33,7 @@ import org.rltf.policy.ReferenceExamples;
 import org.rltf.policy.StepStats;
 import org.rltf.policy.Tokenizer;
 import org.rltf.streams.BufferConfig;
+import org.rltf.streams.BufferEntry;
 import org.rltf.streams.BufferSnapshot;
 import org.rltf.streams.OnlineBuffer;
 import org.slf4j.Logger;
@@ -326,10 +327,11 @@ public final class LearnerService implements Service {
         while (!closing.get()) {
             snapshot = buffer.snapshot(version);
             stepsSinceSnapshot = 0;
-            List<Experience> u = new ArrayList<>(snapshot.size());
-            for (Experience e : snapshot.experiences())
-                if (!e.getGreedy() && !e.getTokenIds().isEmpty()) u.add(e);
-            usable = u;
+            // Only the experiences drawn are decoded (BufferEntry).
+            List<BufferEntry> u = new ArrayList<>(snapshot.size());
+            for (BufferEntry e : snapshot.entries())
+                if (!e.greedy() && e.completionTokens() > 0) u.add(e);
+            usable = BufferSnapshot.experiences(u);
             if (!usable.isEmpty()) return true;
             if (System.nanoTime() - lastLog > TimeUnit.MILLISECONDS.toNanos(config.progressIntervalMs())) {
                 log.info("Learner {} waits for sampled experiences of version >= {} (snapshot holds {})", serviceName,

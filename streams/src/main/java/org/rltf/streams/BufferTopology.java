@@ -109,11 +109,15 @@ public final class BufferTopology {
         // A window store rather than a windowed aggregation: each experience is a point in event time, so the
         // window is 1 ms and the retention (the horizon) is what matters. Caching off, or interactive queries
         // return windows the store has already expired.
+        // It holds the experience topic's record bytes, serialized once for both (BufferEntry says why the store is
+        // not typed: a snapshot reads what it filters on and decodes the rest only when the learner draws it).
         builder.addStateStore(Stores.windowStoreBuilder(
                 Stores.persistentWindowStore(STORE, Duration.ofMillis(buffer.horizonMs()), Duration.ofMillis(1), false),
-                keys, serdes.experience()).withCachingDisabled());
-        baselined.processValues(BufferWriter::new, Named.as("buffer-writer"), STORE)
-                .to(topics.experience(), Produced.with(keys, serdes.experience()).withName("experience"));
+                keys, Serdes.ByteArray()).withCachingDisabled());
+        String experienceTopic = topics.experience();
+        baselined.processValues(() -> new BufferWriter(experienceTopic, serdes.experience().serializer()),
+                        Named.as("buffer-writer"), STORE)
+                .to(experienceTopic, Produced.with(keys, Serdes.ByteArray()).withName("experience"));
         return builder.build();
     }
 

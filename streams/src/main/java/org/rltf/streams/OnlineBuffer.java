@@ -3,6 +3,7 @@ package org.rltf.streams;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -57,6 +58,7 @@ public final class OnlineBuffer implements AutoCloseable {
 
     private final KafkaStreams streams;
     private final BufferConfig config;
+    private final BufferEntry.Decoding decoding;
     private final DeadLetterPublisher deadLetters;
     private final String publisherId;
     private final String applicationId;
@@ -64,8 +66,9 @@ public final class OnlineBuffer implements AutoCloseable {
     private final CountDownLatch running = new CountDownLatch(1);
     private volatile KafkaStreams.State state = KafkaStreams.State.CREATED;
 
-    private OnlineBuffer(KafkaStreams streams, BufferConfig config, DeadLetterPublisher deadLetters,
-                         String publisherId, Map<String, Object> props) {
+    private OnlineBuffer(KafkaStreams streams, BufferConfig config, BufferEntry.Decoding decoding,
+                         DeadLetterPublisher deadLetters, String publisherId, Map<String, Object> props) {
+        this.decoding = decoding;
         this.applicationId = String.valueOf(props.get(StreamsConfig.APPLICATION_ID_CONFIG));
         this.bootstrapServers = String.valueOf(props.get(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG));
         this.streams = streams;
@@ -116,11 +119,14 @@ public final class OnlineBuffer implements AutoCloseable {
                 "streams/" + props.get(StreamsConfig.APPLICATION_ID_CONFIG), props);
         DeadLetterPublisher.register(publisherId, deadLetters);
         try {
-            Topology topology = BufferTopology.build(run, buffer, rewards, props);
+            BufferTopology.EventSerdes serdes = BufferTopology.EventSerdes.avro(props);
+            Topology topology = BufferTopology.build(run, buffer, rewards, serdes);
             Properties properties = new Properties();
             properties.putAll(props);
             KafkaStreams streams = new KafkaStreams(topology, properties);
-            OnlineBuffer online = new OnlineBuffer(streams, buffer, deadLetters, publisherId, props);
+            BufferEntry.Decoding decoding = new BufferEntry.Decoding(Topics.forRun(run).experience(),
+                    serdes.experience().deserializer());
+            OnlineBuffer online = new OnlineBuffer(streams, buffer, decoding, deadLetters, publisherId, props);
             // A stream thread that died of an outage (the schema registry unreachable while a new schema id had to be
             // looked up, say) is replaced: its tasks restart from their last committed offsets, exactly once. Anything
             // else stops the buffer, and the learner with it.
@@ -182,7 +188,7 @@ public final class OnlineBuffer implements AutoCloseable {
 
     /** The buffer as the learner at {@code currentPolicyVersion} should see it now (see the class comment). */
     public BufferSnapshot snapshot(long currentPolicyVersion) {
-        return read(experienceStore(), store -> snapshot(store, currentPolicyVersion, config));
+        return read(experienceStore(), store -> snapshot(store, currentPolicyVersion, config, decoding));
     }
 
     /** Experiences currently in the horizon, whatever their policy version (for {@code buffer.min.fill}). */
@@ -208,7 +214,7 @@ public final class OnlineBuffer implements AutoCloseable {
         });
     }
 
-    private static StoreQueryParameters<ReadOnlyWindowStore<String, Experience>> experienceStore() {
+    private static StoreQueryParameters<ReadOnlyWindowStore<String, byte[]>> experienceStore() {
         return StoreQueryParameters.fromNameAndType(BufferTopology.STORE, QueryableStoreTypes.windowStore());
     }
 
@@ -255,45 +261,48 @@ public final class OnlineBuffer implements AutoCloseable {
      * re-graded sample) counts once, at its newest time. Usable with any window store of this layout, e.g. a
      * TopologyTestDriver's.
      */
-    public static BufferSnapshot snapshot(ReadOnlyWindowStore<String, Experience> store, long currentPolicyVersion,
-                                          BufferConfig config) {
+    public static BufferSnapshot snapshot(ReadOnlyWindowStore<String, byte[]> store, long currentPolicyVersion,
+                                          BufferConfig config, BufferEntry.Decoding decoding) {
         Horizon h = horizon(store, config);
         long oldestVersion = currentPolicyVersion - config.maxPolicyLag();
-        List<Stamped> kept = new ArrayList<>();
-        for (Stamped s : h.entries)
-            if (s.experience.getPolicyVersion() >= oldestVersion) kept.add(s);
-        int from = Math.max(0, kept.size() - config.capacity());
-        List<Experience> experiences = new ArrayList<>(kept.size() - from);
-        for (Stamped s : kept.subList(from, kept.size())) experiences.add(s.experience);
-        return new BufferSnapshot(experiences, h.newest);
+        // Newest first, so no more than the capacity's worth is read.
+        List<BufferEntry> kept = new ArrayList<>(Math.min(h.entries.size(), config.capacity()));
+        for (int i = h.entries.size() - 1; i >= 0 && kept.size() < config.capacity(); i--) {
+            Stored s = h.entries.get(i);
+            BufferEntry e = decoding.entry(s.sampleId, s.timestamp, s.bytes);
+            if (e.policyVersion() >= oldestVersion) kept.add(e);
+        }
+        Collections.reverse(kept);
+        return new BufferSnapshot(kept, h.newest);
     }
 
-    /** Experiences inside the horizon of {@code store}, any policy version. */
-    public static long size(ReadOnlyWindowStore<String, Experience> store, BufferConfig config) {
+    /** Experiences inside the horizon of {@code store}, any policy version (nothing is decoded). */
+    public static long size(ReadOnlyWindowStore<String, byte[]> store, BufferConfig config) {
         return horizon(store, config).entries.size();
     }
 
-    private record Stamped(long timestamp, Experience experience) {}
+    private record Stored(String sampleId, long timestamp, byte[] bytes) {}
 
-    private record Horizon(long newest, List<Stamped> entries) {}
+    private record Horizon(long newest, List<Stored> entries) {}
 
-    private static final Comparator<Stamped> ORDER = Comparator.comparingLong(Stamped::timestamp)
-            .thenComparing(s -> s.experience.getSampleId());
+    private static final Comparator<Stored> ORDER = Comparator.comparingLong(Stored::timestamp)
+            .thenComparing(Stored::sampleId);
 
-    private static Horizon horizon(ReadOnlyWindowStore<String, Experience> store, BufferConfig config) {
-        Map<String, Stamped> latest = new HashMap<>();
+    private static Horizon horizon(ReadOnlyWindowStore<String, byte[]> store, BufferConfig config) {
+        Map<String, Stored> latest = new HashMap<>();
         long newest = -1;
-        try (KeyValueIterator<Windowed<String>, Experience> it = store.all()) {
+        try (KeyValueIterator<Windowed<String>, byte[]> it = store.all()) {
             while (it.hasNext()) {
-                KeyValue<Windowed<String>, Experience> kv = it.next();
+                KeyValue<Windowed<String>, byte[]> kv = it.next();
                 long t = kv.key.window().start();
                 newest = Math.max(newest, t);
-                latest.merge(kv.key.key(), new Stamped(t, kv.value), (a, b) -> b.timestamp >= a.timestamp ? b : a);
+                latest.merge(kv.key.key(), new Stored(kv.key.key(), t, kv.value),
+                        (a, b) -> b.timestamp >= a.timestamp ? b : a);
             }
         }
         long after = newest - config.horizonMs();
-        List<Stamped> entries = new ArrayList<>();
-        for (Stamped s : latest.values()) if (s.timestamp > after) entries.add(s);
+        List<Stored> entries = new ArrayList<>();
+        for (Stored s : latest.values()) if (s.timestamp > after) entries.add(s);
         entries.sort(ORDER);
         return new Horizon(newest, entries);
     }

@@ -51,6 +51,7 @@ class BufferTopologyTest {
     private TestInputTopic<String, Sample> samples;
     private TestInputTopic<String, Feedback> feedback;
     private TestOutputTopic<String, Experience> experience;
+    private BufferEntry.Decoding decoding;
     private BufferConfig buffer;
 
     private void start(Map<String, Object> bufferProps, Map<String, Object> rewardProps) {
@@ -75,6 +76,7 @@ class BufferTopologyTest {
                 eventSerdes.feedback().serializer());
         experience = driver.createOutputTopic(TOPICS.experience(), Serdes.String().deserializer(),
                 eventSerdes.experience().deserializer());
+        decoding = new BufferEntry.Decoding(TOPICS.experience(), eventSerdes.experience().deserializer());
     }
 
     @AfterEach
@@ -92,8 +94,12 @@ class BufferTopologyTest {
         return records.stream().collect(Collectors.toMap(kv -> kv.key, kv -> kv.value));
     }
 
-    private WindowStore<String, Experience> store() {
+    private WindowStore<String, byte[]> store() {
         return driver.getWindowStore(BufferTopology.STORE);
+    }
+
+    private BufferSnapshot snapshot(long version, BufferConfig config) {
+        return OnlineBuffer.snapshot(store(), version, config, decoding);
     }
 
     @Test
@@ -118,7 +124,7 @@ class BufferTopologyTest {
         assertThat(experience.isEmpty()).isTrue();
 
         // The same experience is in the buffer store at its event time.
-        BufferSnapshot snap = OnlineBuffer.snapshot(store(), 0, buffer);
+        BufferSnapshot snap = snapshot(0, buffer);
         assertThat(snap.experiences()).containsExactly(e);
         assertThat(snap.newestEventTime()).isEqualTo(1_500);
     }
@@ -354,20 +360,20 @@ class BufferTopologyTest {
         wideProps.putAll(Map.of(BufferConfig.CAPACITY_CONFIG, 100, BufferConfig.MAX_POLICY_LAG_CONFIG, 10L));
         BufferConfig wide = new BufferConfig(wideProps);
         // Horizon only: everything newer than 30 s - 20 s, oldest first.
-        assertThat(OnlineBuffer.snapshot(store(), 5, wide).experiences()).extracting(Experience::getSampleId)
+        assertThat(snapshot(5, wide).experiences()).extracting(Experience::getSampleId)
                 .containsExactly("a", "stale", "b", "c", "d", "e");
         assertThat(OnlineBuffer.size(store(), buffer)).isEqualTo(6);
         // Plus the lag bound at version 5 (keeps versions >= 4) and the capacity (newest 3).
-        BufferSnapshot snap = OnlineBuffer.snapshot(store(), 5, buffer);
+        BufferSnapshot snap = snapshot(5, buffer);
         assertThat(snap.experiences()).extracting(Experience::getSampleId).containsExactly("c", "d", "e");
         assertThat(snap.newestEventTime()).isEqualTo(30_000);
         // A learner at version 7 sees only versions 6 and 7.
-        assertThat(OnlineBuffer.snapshot(store(), 7, buffer).experiences()).extracting(Experience::getSampleId)
+        assertThat(snapshot(7, buffer).experiences()).extracting(Experience::getSampleId)
                 .containsExactly("e");
         // Event time, not wall clock: the horizon moves only when newer experience arrives.
         Sample f = sample(RUN, "f", "p", 6, false, 2);
         graded(f, feedback(f, Outcome.PASS, 1, 1), 45_000, 45_000);
-        assertThat(OnlineBuffer.snapshot(store(), 6, wide).experiences()).extracting(Experience::getSampleId)
+        assertThat(snapshot(6, wide).experiences()).extracting(Experience::getSampleId)
                 .containsExactly("e", "f");
     }
 }

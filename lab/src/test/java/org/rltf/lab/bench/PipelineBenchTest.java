@@ -42,6 +42,7 @@ class PipelineBenchTest {
         assertThat(report.snapshots()).extracting(PipelineBench.SnapshotCost::entries).containsExactly(120L, 250L);
         assertThat(report.snapshots()).extracting(PipelineBench.SnapshotCost::returned).containsExactly(120, 250);
         assertThat(report.snapshots()).allSatisfy(s -> assertThat(s.medianMs()).isPositive().isFinite());
+        assertThat(report.snapshots()).allSatisfy(s -> assertThat(s.allDecodedMedianMs()).isPositive().isFinite());
         assertThat(report.sampleBytes()).isPositive();
         assertThat(report.feedbackBytes()).isPositive();
         assertThat(report.experienceBytes()).isPositive();

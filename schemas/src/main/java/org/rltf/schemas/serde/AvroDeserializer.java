@@ -33,6 +33,7 @@ public class AvroDeserializer<T> implements Deserializer<T> {
     private boolean ownsClient;
     private boolean specificReader;
     private final Map<Integer, DatumReader<T>> readers = new ConcurrentHashMap<>();
+    private final Map<Integer, Schema> writers = new ConcurrentHashMap<>();
 
     /** Returns the class the writer's schema names (specific.avro.reader=true) or GenericRecord; {@link #configure} must follow. */
     public AvroDeserializer() {
@@ -67,20 +68,13 @@ public class AvroDeserializer<T> implements Deserializer<T> {
 
     @Override public T deserialize(String topic, byte[] data) {
         if (data == null) return null;
-        if (client == null) throw new IllegalStateException("AvroDeserializer used before configure()");
-        if (data.length == 0 || data[0] != AvroSerializer.MAGIC_BYTE)
-            throw new WrongMagicByteException("Record on " + topic + " is not in the Confluent wire format: "
-                    + (data.length == 0 ? "it is empty" : String.format("magic byte 0x%02x, expected 0x00", data[0] & 0xff)));
-        if (data.length < 5)
-            throw new MalformedRecordException("Record on " + topic + " has " + data.length
-                    + " bytes, fewer than the 5-byte header (magic byte + schema id)", null);
-        int id = ((data[1] & 0xff) << 24) | ((data[2] & 0xff) << 16) | ((data[3] & 0xff) << 8) | (data[4] & 0xff);
+        int id = schemaId(topic, data);
         DatumReader<T> reader = readers.get(id);
         if (reader == null) {
             reader = readerFor(id, topic);
             readers.put(id, reader);
         }
-        BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(data, 5, data.length - 5, null);
+        BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(data, HEADER_BYTES, data.length - HEADER_BYTES, null);
         T value;
         try {
             value = reader.read(null, decoder);
@@ -98,17 +92,49 @@ public class AvroDeserializer<T> implements Deserializer<T> {
         return value;
     }
 
-    @SuppressWarnings("unchecked")
-    private DatumReader<T> readerFor(int id, String topic) {
-        Schema writer;
+    /**
+     * The schema {@code data} (a non-null record in the wire format) was written with, from the registry (cached), for
+     * a reader that reads some of its fields itself; the Avro body starts at byte {@link #HEADER_BYTES}. Throws as
+     * {@link #deserialize} does for a wrong header or an unknown id.
+     */
+    public Schema writerSchema(String topic, byte[] data) {
+        int id = schemaId(topic, data);
+        Schema writer = writers.get(id);
+        if (writer == null) {
+            writer = fetchWriter(id, topic);
+            writers.put(id, writer);
+        }
+        return writer;
+    }
+
+    /** Magic byte and schema id: where the Avro body of a record starts. */
+    public static final int HEADER_BYTES = 5;
+
+    private int schemaId(String topic, byte[] data) {
+        if (client == null) throw new IllegalStateException("AvroDeserializer used before configure()");
+        if (data.length == 0 || data[0] != AvroSerializer.MAGIC_BYTE)
+            throw new WrongMagicByteException("Record on " + topic + " is not in the Confluent wire format: "
+                    + (data.length == 0 ? "it is empty" : String.format("magic byte 0x%02x, expected 0x00", data[0] & 0xff)));
+        if (data.length < HEADER_BYTES)
+            throw new MalformedRecordException("Record on " + topic + " has " + data.length
+                    + " bytes, fewer than the 5-byte header (magic byte + schema id)", null);
+        return ((data[1] & 0xff) << 24) | ((data[2] & 0xff) << 16) | ((data[3] & 0xff) << 8) | (data[4] & 0xff);
+    }
+
+    private Schema fetchWriter(int id, String topic) {
         try {
-            writer = client.getSchemaById(id);
+            return client.getSchemaById(id);
         } catch (SchemaRegistryException e) {
             if (e.errorCode() == SchemaRegistryException.SCHEMA_NOT_FOUND)
                 throw new UnknownSchemaIdException(id, "Record on " + topic + " names schema id " + id
                         + ", which the registry does not have: " + e.registryMessage(), e);
             throw e;
         }
+    }
+
+    @SuppressWarnings("unchecked")
+    private DatumReader<T> readerFor(int id, String topic) {
+        Schema writer = fetchWriter(id, topic);
         Class<?> target = type;
         if (target == null && specificReader) target = SpecificData.get().getClass(writer);
         if (target == null || !SpecificRecord.class.isAssignableFrom(target))
