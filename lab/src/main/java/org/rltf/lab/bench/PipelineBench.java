@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -16,6 +17,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
@@ -26,6 +29,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.Node;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.StreamsConfig;
@@ -119,7 +123,7 @@ public final class PipelineBench {
     public record Report(String broker, int partitions, int completionTokens, int promptTokens, double sampleBytes,
                          double feedbackBytes, double experienceBytes, Flow raw, Flow unpaced, Flow paced,
                          double rate, List<SnapshotCost> snapshots, int capacity, int graderBatch,
-                         int commitIntervalMs, int retryBackoffMs, long duplicates) {
+                         int commitIntervalMs, int retryBackoffMs, long duplicates, LogBytes logBytes) {
         public double throughputRatio() { return unpaced.perSecond() / raw.perSecond(); }
 
         public void print(PrintStream out) {
@@ -137,6 +141,7 @@ public final class PipelineBench {
             for (SnapshotCost s : snapshots)
                 out.printf("%-62s %9d %9d %11.1f %9.1f %14.1f%n", "snapshot(), " + s.repeats() + " times", s.entries(),
                         s.returned(), s.medianMs(), s.maxMs(), s.allDecodedMedianMs());
+            logBytes.print(out);
             out.printf("pipeline / raw Kafka throughput: %.2f (target >= 0.25: %s)%n", throughputRatio(),
                     throughputRatio() >= 0.25 ? "met" : "missed");
             out.printf("p99 sample -> experience at %.0f samples/s: %.1f ms (target < 100 ms at 1000/s: %s)%n", rate,
@@ -148,6 +153,27 @@ public final class PipelineBench {
             out.printf("latency: a sample's produce time to its Experience on the experience topic (read_committed); the "
                     + "buffer's store holds it no later. buffer.capacity raised to %d so a snapshot returns every "
                     + "entry in the horizon.%s%n", capacity, duplicates == 0 ? "" : " DUPLICATES seen: " + duplicates);
+        }
+    }
+
+    /**
+     * What the unpaced phase wrote to the brokers' logs per sample, by topic (run-specific parts of the names as
+     * {@code <run>}; every replica counted; record batches, headers and transaction markers included), and what the
+     * raw run wrote per record: the pipeline's write amplification, which bounds its throughput against raw Kafka's
+     * however cheap its own code gets.
+     */
+    public record LogBytes(Map<String, Double> perSampleByTopic, double rawPerRecord) {
+        public LogBytes {
+            perSampleByTopic = Collections.unmodifiableMap(new TreeMap<>(perSampleByTopic));
+        }
+
+        public double perSample() { return perSampleByTopic.values().stream().mapToDouble(Double::doubleValue).sum(); }
+
+        void print(PrintStream out) {
+            out.printf("%-62s %9s%n", "log bytes written per unpaced sample, by topic", "bytes");
+            perSampleByTopic.forEach((topic, bytes) -> out.printf("%-62s %9.0f%n", "  " + topic, bytes));
+            out.printf("%-62s %9.0f (%.1fx raw Kafka's %.0f per record)%n", "  all topics", perSample(),
+                    perSample() / rawPerRecord, rawPerRecord);
         }
     }
 
@@ -252,10 +278,20 @@ public final class PipelineBench {
 
             Flow raw = raw(common, run, o, generator.meanBytes(), progress);
 
+            Map<String, Long> logBefore = logBytes(common, run);
             progress.printf("unpaced: %,d samples...%n", o.samples());
             long unpacedStart = generator.publish(UNPACED, o.samples(), 0);
             experiences.await(UNPACED, o.samples(), o.stall(), () -> progressLine(progress, experiences, UNPACED, o.samples()));
             produced += o.samples();
+            Map<String, Long> logAfter = logBytes(common, run);
+            String rawTopic = rawTopic(run);
+            Map<String, Double> perSample = new HashMap<>();
+            logAfter.forEach((topic, bytes) -> {
+                long written = bytes - logBefore.getOrDefault(topic, 0L);
+                if (!topic.equals(rawTopic) && written > 0)
+                    perSample.put(topic.replace(run, "<run>"), (double) written / o.samples());
+            });
+            LogBytes logBytes = new LogBytes(perSample, (double) logBefore.getOrDefault(rawTopic, 0L) / o.samples());
             Flow unpaced = flow("pipeline unpaced: samples -> grader (txn) -> join + buffer", experiences.phase(UNPACED),
                     unpacedStart);
 
@@ -269,7 +305,7 @@ public final class PipelineBench {
                     feedbackBytes, experiences.phase(UNPACED).meanBytes(), raw, unpaced, paced, o.rate(), snapshots,
                     capacity, graderBatch, o.commitIntervalMs() == null ? EOS_COMMIT_INTERVAL_MS : o.commitIntervalMs(),
                     o.retryBackoffMs() == null ? ClientConfigs.TRANSACTION_RETRY_BACKOFF_MS : o.retryBackoffMs(),
-                    duplicates);
+                    duplicates, logBytes);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } finally {
@@ -338,8 +374,32 @@ public final class PipelineBench {
      * serialised sample's size and keys like the samples', into a topic with the run's partitions: the same number
      * of records as the unpaced phase, the consumer reading while the producer sends, as the pipeline's do.
      */
+    private static String rawTopic(String run) {
+        return "rltf-bench-raw-" + run.substring("bench-".length());
+    }
+
+    /** Bytes in the logs of the run's topics and the raw topic, summed over partitions and replicas, by topic. */
+    private static Map<String, Long> logBytes(Map<String, Object> common, String run) {
+        String rawTopic = rawTopic(run);
+        try (TopicAdmin admin = TopicAdmin.create(common)) {
+            List<Integer> brokers = admin.admin().describeCluster().nodes().get().stream().map(Node::id).toList();
+            Map<String, Long> bytes = new HashMap<>();
+            admin.admin().describeLogDirs(brokers).allDescriptions().get().values().forEach(dirs ->
+                    dirs.values().forEach(dir -> dir.replicaInfos().forEach((partition, replica) -> {
+                        if (partition.topic().contains(run) || partition.topic().equals(rawTopic))
+                            bytes.merge(partition.topic(), replica.size(), Long::sum);
+                    })));
+            return bytes;
+        } catch (ExecutionException e) {
+            throw new KafkaException("Could not read the brokers' log sizes", e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KafkaException("Interrupted reading the brokers' log sizes", e);
+        }
+    }
+
     private static Flow raw(Map<String, Object> common, String run, Options o, double sampleBytes, PrintStream progress) {
-        String topic = "rltf-bench-raw-" + run.substring("bench-".length());
+        String topic = rawTopic(run);
         try (TopicAdmin admin = TopicAdmin.create(common)) {
             TopicAdmin.createIfMissing(admin.admin(), List.of(new NewTopic(topic, Optional.of(o.partitions()), Optional.empty())));
             admin.awaitVisible(List.of(topic));

@@ -48,12 +48,17 @@ class PipelineBenchTest {
         assertThat(report.experienceBytes()).isPositive();
         assertThat(report.throughputRatio()).isPositive().isFinite();
         assertThat(report.duplicates()).isZero();
+        // Every sample is written at least as a sample, its feedback and its experience; raw writes each record once.
+        assertThat(report.logBytes().perSampleByTopic()).containsKeys("rltf.<run>.samples", "rltf.<run>.feedback",
+                "rltf.<run>.experience");
+        assertThat(report.logBytes().rawPerRecord()).isPositive();
+        assertThat(report.logBytes().perSample()).isGreaterThan(report.logBytes().rawPerRecord());
 
         ByteArrayOutputStream table = new ByteArrayOutputStream();
         report.print(new PrintStream(table, true, StandardCharsets.UTF_8));
         String printed = table.toString(StandardCharsets.UTF_8);
         assertThat(printed).contains("raw Kafka", "pipeline unpaced", "pipeline paced at 200 samples/s",
-                "pipeline / raw Kafka throughput", "snapshot()");
+                "pipeline / raw Kafka throughput", "snapshot()", "log bytes written per unpaced sample");
         assertThat(printed).doesNotContain("NaN", "Infinity");
     }
 }
