@@ -157,10 +157,10 @@ public final class PipelineBench {
     }
 
     /**
-     * What the unpaced phase wrote to the brokers' logs per sample, by topic (run-specific parts of the names as
-     * {@code <run>}; every replica counted; record batches, headers and transaction markers included), and what the
-     * raw run wrote per record: the pipeline's write amplification, which bounds its throughput against raw Kafka's
-     * however cheap its own code gets.
+     * What the unpaced phase wrote to the brokers' logs per sample, by topic (the run's topics by their short names,
+     * the buffer's internal ones as {@code buffer: <name>}; every replica counted; record batches, headers and
+     * transaction markers included), and what the raw run wrote per record: the pipeline's write amplification,
+     * which bounds its throughput against raw Kafka's however cheap its own code gets.
      */
     public record LogBytes(Map<String, Double> perSampleByTopic, double rawPerRecord) {
         public LogBytes {
@@ -289,7 +289,8 @@ public final class PipelineBench {
             logAfter.forEach((topic, bytes) -> {
                 long written = bytes - logBefore.getOrDefault(topic, 0L);
                 if (!topic.equals(rawTopic) && written > 0)
-                    perSample.put(topic.replace(run, "<run>"), (double) written / o.samples());
+                    perSample.put(topic.replace("rltf-" + run + "-buffer-", "buffer: ").replace("rltf." + run + ".", ""),
+                            (double) written / o.samples());
             });
             LogBytes logBytes = new LogBytes(perSample, (double) logBefore.getOrDefault(rawTopic, 0L) / o.samples());
             Flow unpaced = flow("pipeline unpaced: samples -> grader (txn) -> join + buffer", experiences.phase(UNPACED),
