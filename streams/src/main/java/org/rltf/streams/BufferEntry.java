@@ -22,7 +22,8 @@ import org.rltf.schemas.serde.MalformedRecordException;
  * of a 6,400-entry snapshot's ~190, and most were never drawn.
  *
  * <p>The fields read ahead are found by walking the writer's schema (the record's own, from the registry) up to the
- * last of them and skipping what lies between, so any compatible writer reads the same as a full decode would.
+ * last of them and skipping what lies between, so a writer with its fields in any order, or without greedy, reads
+ * the same as a full decode would; one that promotes a type or names a field by an alias is decoded fully at once.
  */
 public final class BufferEntry {
     private final String sampleId;
