@@ -35,6 +35,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.StreamsConfig;
 import org.rltf.broker.LocalStack;
 import org.rltf.broker.registry.SchemaRegistryServer;
+import org.rltf.events.Experience;
 import org.rltf.events.Feedback;
 import org.rltf.events.Problem;
 import org.rltf.events.Sample;
@@ -49,7 +50,6 @@ import org.rltf.lab.run.ProblemImport;
 import org.rltf.schemas.Topics;
 import org.rltf.schemas.serde.AvroSerializer;
 import org.rltf.streams.BufferConfig;
-import org.rltf.events.Experience;
 import org.rltf.streams.BufferSnapshot;
 import org.rltf.streams.OnlineBuffer;
 import org.rltf.streams.RewardConfig;
@@ -370,11 +370,6 @@ public final class PipelineBench {
         return new Flow(name, phase.count(), seconds, phase.quantileMs(0.50), phase.quantileMs(0.99));
     }
 
-    /**
-     * Plain KafkaProducer to KafkaConsumer, client defaults (acks=all, idempotent), byte[] values of the mean
-     * serialised sample's size and keys like the samples', into a topic with the run's partitions: the same number
-     * of records as the unpaced phase, the consumer reading while the producer sends, as the pipeline's do.
-     */
     private static String rawTopic(String run) {
         return "rltf-bench-raw-" + run.substring("bench-".length());
     }
@@ -399,6 +394,11 @@ public final class PipelineBench {
         }
     }
 
+    /**
+     * Plain KafkaProducer to KafkaConsumer, client defaults (acks=all, idempotent), byte[] values of the mean
+     * serialised sample's size and keys like the samples', into a topic with the run's partitions: the same number
+     * of records as the unpaced phase, the consumer reading while the producer sends, as the pipeline's do.
+     */
     private static Flow raw(Map<String, Object> common, String run, Options o, double sampleBytes, PrintStream progress) {
         String topic = rawTopic(run);
         try (TopicAdmin admin = TopicAdmin.create(common)) {

@@ -33,7 +33,6 @@ public class AvroDeserializer<T> implements Deserializer<T> {
     private boolean ownsClient;
     private boolean specificReader;
     private final Map<Integer, DatumReader<T>> readers = new ConcurrentHashMap<>();
-    private final Map<Integer, Schema> writers = new ConcurrentHashMap<>();
 
     /** Returns the class the writer's schema names (specific.avro.reader=true) or GenericRecord; {@link #configure} must follow. */
     public AvroDeserializer() {
@@ -93,18 +92,12 @@ public class AvroDeserializer<T> implements Deserializer<T> {
     }
 
     /**
-     * The schema {@code data} (a non-null record in the wire format) was written with, from the registry (cached), for
-     * a reader that reads some of its fields itself; the Avro body starts at byte {@link #HEADER_BYTES}. Throws as
-     * {@link #deserialize} does for a wrong header or an unknown id.
+     * The schema {@code data} (a non-null record in the wire format) was written with, from the registry (whose
+     * client caches it by id), for a reader that reads some of its fields itself; the Avro body starts at byte
+     * {@link #HEADER_BYTES}. Throws as {@link #deserialize} does for a wrong header or an unknown id.
      */
     public Schema writerSchema(String topic, byte[] data) {
-        int id = schemaId(topic, data);
-        Schema writer = writers.get(id);
-        if (writer == null) {
-            writer = fetchWriter(id, topic);
-            writers.put(id, writer);
-        }
-        return writer;
+        return fetchWriter(schemaId(topic, data), topic);
     }
 
     /** Magic byte and schema id: where the Avro body of a record starts. */
