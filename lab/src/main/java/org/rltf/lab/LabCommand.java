@@ -113,6 +113,11 @@ public final class LabCommand implements Callable<Integer> {
             + "(README: what the lab measured; default: ${DEFAULT-VALUE}).")
     double negativeScale;
 
+    @Option(names = "--self-imitation", defaultValue = "0", description = "learner.rl.success.share of the RLTF arm: "
+            + "the share of each RL batch drawn from the passing programs found so far on problems without references "
+            + "(self-imitation; 0 = off, the paper's method; default: ${DEFAULT-VALUE}).")
+    double selfImitation;
+
     @Option(names = "--graders", defaultValue = "1", description = "Grader instances (default: ${DEFAULT-VALUE}).")
     int graders;
 
@@ -185,7 +190,8 @@ public final class LabCommand implements Callable<Integer> {
         LabSettings settings = new LabSettings(name, runDir, epoch, seed, problems, trainProblems, testProblems,
                 testsOnlyShare, preset, warmupSteps, warmupBatch, warmupLr, steps, minutes, checkpointInterval,
                 samplesPerProblem, batchProblems, maxNewTokens, temperature, graders, lr, rlBatch, slBatch, evalN,
-                evalEvery, compare, threads, baseline, testsOnlyWeight, rlWeight, negativeScale, extra);
+                evalEvery, compare, threads, baseline, testsOnlyWeight, rlWeight, negativeScale, selfImitation,
+                extra);
         LabConsole console = new LabConsole(System.out);
         console.line("rltf lab: run %s in %s", name, runDir);
         Path broker = dataDir != null ? dataDir.toAbsolutePath() : runDir.resolve("kafka");

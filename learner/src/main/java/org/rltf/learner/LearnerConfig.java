@@ -122,6 +122,20 @@ public final class LearnerConfig extends AbstractConfig {
     private static final String RL_WEIGHT_DOC = "lambda in L = lambda * L_rl + L_sl: the weight of the RL term against the "
             + "supervised one in each optimizer step (1: the paper's plain sum).";
 
+    public static final String RL_SUCCESS_SHARE_CONFIG = "learner.rl.success.share";
+    private static final String RL_SUCCESS_SHARE_DOC = "Self-imitation (not in the paper; 0, the default, is the paper's "
+            + "method): this share of each step's RL batch is drawn from the passing programs with a positive advantage "
+            + "seen so far on problems without a reference that the supervised term trains on (one program per problem, "
+            + "problems drawn uniformly), the rest from the buffer snapshot as usual. On problems with tests but no "
+            + "reference a pass is the only correct solution the learner sees, and the window's uniform draw trains on "
+            + "each less than once; this keeps imitating it. Off-policy by design; the pool is not persisted (a "
+            + "restarted learner fills it again from its snapshots), and replay reproduces the steps from their recorded "
+            + "sample ids.";
+
+    public static final String RL_SUCCESS_PER_PROBLEM_CONFIG = "learner.rl.success.per.problem";
+    private static final String RL_SUCCESS_PER_PROBLEM_DOC = "Most distinct passing programs kept per problem for "
+            + RL_SUCCESS_SHARE_CONFIG + " (the newest).";
+
     public static final String PROBLEMS_SPLIT_CONFIG = "learner.problems.split";
     private static final String PROBLEMS_SPLIT_DOC = "Splits of the problems topic whose reference solutions feed the "
             + "supervised term.";
@@ -186,6 +200,10 @@ public final class LearnerConfig extends AbstractConfig {
         double v = (Double) value;
         if (!(v >= 0 && v < 1)) throw new ConfigException(name, value, "must be in [0, 1)");
     });
+    private static final ConfigDef.Validator SHARE = Validators.described("[0,...,1]", (name, value) -> {
+        double v = (Double) value;
+        if (!(v >= 0 && v <= 1)) throw new ConfigException(name, value, "must be in [0, 1]");
+    });
     private static final ConfigDef.Validator NON_EMPTY_LIST = Validators.described("a non-empty list of split names",
             (name, value) -> {
                 if (value == null || ((List<?>) value).isEmpty())
@@ -211,6 +229,9 @@ public final class LearnerConfig extends AbstractConfig {
             .define(SEED_CONFIG, Type.LONG, 42L, Importance.MEDIUM, SEED_DOC)
             .define(LOSS_SUPERVISED_CONFIG, Type.BOOLEAN, true, Importance.MEDIUM, LOSS_SUPERVISED_DOC)
             .define(RL_WEIGHT_CONFIG, Type.DOUBLE, 1.0, NON_NEGATIVE_FINITE, Importance.MEDIUM, RL_WEIGHT_DOC)
+            .define(RL_SUCCESS_SHARE_CONFIG, Type.DOUBLE, 0.0, SHARE, Importance.MEDIUM, RL_SUCCESS_SHARE_DOC)
+            .define(RL_SUCCESS_PER_PROBLEM_CONFIG, Type.INT, 4, Range.atLeast(1), Importance.LOW,
+                    RL_SUCCESS_PER_PROBLEM_DOC)
             .define(PROBLEMS_SPLIT_CONFIG, Type.LIST, "train", NON_EMPTY_LIST, Importance.LOW, PROBLEMS_SPLIT_DOC)
             .define(MODEL_PRESET_CONFIG, Type.STRING, "tiny", ConfigDef.ValidString.in("tiny", "small", "base"),
                     Importance.MEDIUM, MODEL_PRESET_DOC)
@@ -342,6 +363,12 @@ public final class LearnerConfig extends AbstractConfig {
 
     /** lambda, the RL term's weight ({@value #RL_WEIGHT_CONFIG}). */
     public double rlWeight() { return getDouble(RL_WEIGHT_CONFIG); }
+
+    /** The share of the RL batch drawn from passing programs ({@value #RL_SUCCESS_SHARE_CONFIG}); 0: off. */
+    public double rlSuccessShare() { return getDouble(RL_SUCCESS_SHARE_CONFIG); }
+
+    /** Passing programs kept per problem for self-imitation ({@value #RL_SUCCESS_PER_PROBLEM_CONFIG}). */
+    public int rlSuccessPerProblem() { return getInt(RL_SUCCESS_PER_PROBLEM_CONFIG); }
 
     /** Whether the supervised term is on ({@value #LOSS_SUPERVISED_CONFIG}). */
     public boolean supervisedEnabled() { return getBoolean(LOSS_SUPERVISED_CONFIG); }

@@ -114,6 +114,7 @@ public final class LearnerService implements Service {
     private BufferSnapshot snapshot;
     private List<Experience> usable = List.of();
     private int stepsSinceSnapshot;
+    private final SuccessReplay successes; // null when learner.rl.success.share is 0
 
     private final AtomicBoolean closing = new AtomicBoolean();
     private final AtomicBoolean started = new AtomicBoolean();
@@ -135,6 +136,7 @@ public final class LearnerService implements Service {
         this.meters = meters;
         this.steps = new StepRecord(config.run(), meters);
         this.startup = ClusterWait.of(config.originals(), serviceName).stoppingWhen(closing::get);
+        this.successes = config.rlSuccessShare() > 0 ? new SuccessReplay(config.rlSuccessPerProblem()) : null;
 
         DeadLetters d = null;
         CheckpointLog c = null;
@@ -292,7 +294,7 @@ public final class LearnerService implements Service {
         // Draw: the RL batch, then the supervised one, from one generator seeded by the run seed and the step.
         long seed = BatchSampler.stepSeed(config.seed(), s);
         SplittableRandom rng = new SplittableRandom(seed);
-        List<Experience> rl = rlEnabled ? BatchSampler.draw(usable, config.rlBatch(), rng) : List.of();
+        List<Experience> rl = rlEnabled ? drawRl(rng) : List.of();
         List<ReferenceExamples.Encoded> sl = supervisedEnabled ? BatchSampler.draw(refs, config.slBatch(), rng) : List.of();
         long t1 = System.nanoTime();
 
@@ -319,6 +321,21 @@ public final class LearnerService implements Service {
         return true;
     }
 
+    /**
+     * The RL batch: from the snapshot, and with self-imitation on, a share of it from the passing programs kept
+     * (SuccessReplay), as many as it has problems for. Snapshot draws come first, so that with nothing kept the
+     * generator's sequence, and the batch, are those of a learner without it.
+     */
+    private List<Experience> drawRl(SplittableRandom rng) {
+        int replayed = successes == null ? 0
+                : Math.min((int) Math.round(config.rlSuccessShare() * config.rlBatch()), successes.problems());
+        List<Experience> rl = BatchSampler.draw(usable, config.rlBatch() - replayed, rng);
+        if (replayed == 0) return rl;
+        List<Experience> batch = new ArrayList<>(rl);
+        batch.addAll(successes.draw(replayed, rng));
+        return batch;
+    }
+
     /** Takes a fresh snapshot when due; waits while it holds no usable sample. False if stopped while waiting. */
     private boolean ensureSnapshot() {
         if (snapshot != null && stepsSinceSnapshot < config.buffer().snapshotIntervalSteps() && !usable.isEmpty())
@@ -332,6 +349,12 @@ public final class LearnerService implements Service {
             for (BufferEntry e : snapshot.entries())
                 if (!e.greedy() && e.completionTokens() > 0) u.add(e);
             usable = BufferSnapshot.experiences(u);
+            if (successes != null) {
+                // Reads each usable experience's outcome: every one is decoded, once per snapshot.
+                int added = successes.offer(usable, id -> supervisedEnabled && references.hasReference(id));
+                log.info("Learner {} self-imitation: {} new passing programs, {} kept of {} problems", serviceName,
+                        added, successes.size(), successes.problems());
+            }
             if (!usable.isEmpty()) return true;
             if (System.nanoTime() - lastLog > TimeUnit.MILLISECONDS.toNanos(config.progressIntervalMs())) {
                 log.info("Learner {} waits for sampled experiences of version >= {} (snapshot holds {})", serviceName,

@@ -102,6 +102,12 @@ final class ReferenceSet implements AutoCloseable {
         return references;
     }
 
+    /** Whether problem {@code problemId} is held and has a reference solution. */
+    boolean hasReference(String problemId) {
+        Problem p = problems.byId().get(problemId);
+        return p != null && !p.getReferenceSolutions().isEmpty();
+    }
+
     /** The number of problems held. */
     int problemCount() {
         return problems.size();

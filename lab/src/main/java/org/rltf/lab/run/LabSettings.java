@@ -19,6 +19,7 @@ import java.util.Map;
  * @param testsOnlyWeight how often the generator samples a problem without references per time it samples one with
  * @param rlWeight        lambda in L = lambda * L_rl + L_sl
  * @param negativeScale   reward.negative.scale of the RLTF arm: the share of itself a negative part of A_t counts
+ * @param selfImitation   learner.rl.success.share of the RLTF arm: the RL batch's share drawn from passes kept
  * @param overrides       {@code -c key=value}: each goes to the services whose keys include it
  */
 public record LabSettings(String run, Path runDir, long epochMs, long seed, String problems, int trainProblems,
@@ -26,7 +27,7 @@ public record LabSettings(String run, Path runDir, long epochMs, long seed, Stri
                           double warmupLr, long steps, double minutes, int checkpointInterval, int samplesPerProblem,
                           int batchProblems, int maxNewTokens, float temperature, int graders, double lr, int rlBatch,
                           int slBatch, int evalN, int evalEvery, boolean compare, int threads, String baseline,
-                          int testsOnlyWeight, double rlWeight, double negativeScale,
+                          int testsOnlyWeight, double rlWeight, double negativeScale, double selfImitation,
                           Map<String, String> overrides) {
     public LabSettings {
         overrides = Map.copyOf(overrides);

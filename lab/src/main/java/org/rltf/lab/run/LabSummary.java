@@ -130,6 +130,7 @@ public final class LabSummary {
         recipe.put("tests_only_weight", settings.testsOnlyWeight());
         recipe.put("rl_weight", settings.rlWeight());
         recipe.put("negative_scale", settings.negativeScale());
+        recipe.put("self_imitation", settings.selfImitation());
         ObjectNode overrides = recipe.putObject("overrides");
         new TreeMap<>(settings.overrides()).forEach(overrides::put);
         ObjectNode heldOut = root.putObject("heldout");
