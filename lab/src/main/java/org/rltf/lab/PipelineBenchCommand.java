@@ -72,6 +72,10 @@ public final class PipelineBenchCommand implements Callable<Integer> {
     @Option(names = "--grader-batch", description = "grader.batch.max.records (default: the grader's).")
     Integer graderBatch;
 
+    @Option(names = "--grader-linger-ms", description = "grader.transaction.linger.ms: how long a grader transaction "
+            + "takes further batches already fetched (default: the grader's).")
+    Long graderLingerMs;
+
     @Option(names = "--retry-backoff-ms", description = "retry.backoff.ms of the transactional producers (generator, "
             + "grader, Streams; default: the services', 10). A send right after a commit is refused with "
             + "CONCURRENT_TRANSACTIONS until the commit's markers are written, and retried after this backoff.")
@@ -106,7 +110,7 @@ public final class PipelineBenchCommand implements Callable<Integer> {
         try {
             options = new PipelineBench.Options(bootstrapServers, schemaRegistryUrl, dir, rate, warmupSamples,
                     pacedSamples, samples, snapshotSizes, snapshotRepeats, completionTokens, promptTokens, groupSize,
-                    problems, partitions, maxTransaction, graderBatch, retryBackoffMs, commitIntervalMs, seed, Duration.ofSeconds(stallSeconds));
+                    problems, partitions, maxTransaction, graderBatch, graderLingerMs, retryBackoffMs, commitIntervalMs, seed, Duration.ofSeconds(stallSeconds));
         } catch (IllegalArgumentException e) {
             System.err.println(e.getMessage());
             return 2;

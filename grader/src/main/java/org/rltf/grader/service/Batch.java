@@ -18,8 +18,9 @@ import org.rltf.kernel.RecordDecoder;
 import org.rltf.schemas.InvalidEventException;
 
 /**
- * One poll of the samples topic, published in one transaction: the offsets it spans (committed with it, or sought
- * back to when it aborts, so it is read again), the programs being graded and the records to dead-letter.
+ * One poll of the samples topic, published in one transaction (with the batches after it that the transaction's
+ * linger takes): the offsets it spans (committed with it, or sought back to when it aborts, so it is read again),
+ * the programs being graded, the records to dead-letter and the feedback sent.
  */
 final class Batch {
     final int size;
@@ -28,6 +29,7 @@ final class Batch {
     final Map<TopicPartition, OffsetAndMetadata> nextOffsets = new HashMap<>();
     final List<Pending> pending = new ArrayList<>();
     final List<Decoded> rejected = new ArrayList<>();
+    final List<Feedback> published = new ArrayList<>(); // sent in the open transaction
 
     Batch(ConsumerRecords<byte[], byte[]> records) {
         this.size = records.count();

@@ -62,7 +62,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The grader service: samples in, feedback out, exactly once.
  *
- * <p>Each poll of the samples topic is one batch and one transaction. The batch's programs are graded
+ * <p>Each poll of the samples topic is one batch, and one transaction (or, with
+ * {@code grader.transaction.linger.ms}, the batches fetched while one is open share it). The batch's programs are graded
  * in parallel ({@link Grader#gradeAsync}); the feedback (and the dead letters of records it could not
  * use) are written inside a transaction that also commits the consumer's offsets, with the group's
  * metadata (KIP-447), so a crash at any point either publishes a batch's feedback together with its
@@ -106,6 +107,8 @@ public final class GraderService implements Service {
     private final ClusterWait startup;
 
     private final AtomicBoolean closing = new AtomicBoolean();
+    private final List<Batch> open = new ArrayList<>(); // the batches of the open transaction
+    private long openedNanos; // when it began
     private final AtomicBoolean started = new AtomicBoolean();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile Throwable failure;
@@ -201,13 +204,14 @@ public final class GraderService implements Service {
                     serviceName, topics.samples(), config.groupId(), config.transactionalId(), config.batchMaxRecords(),
                     problems.size());
             while (!closing.get()) {
-                ConsumerRecords<byte[], byte[]> records = poll();
-                if (!records.isEmpty()) {
-                    Batch batch = grade(records);
-                    if (batch != null) commit(batch);
-                }
+                // With a transaction open, take only what is fetched already: waiting would hold its batches back.
+                ConsumerRecords<byte[], byte[]> records = poll(open.isEmpty() ? config.pollTimeoutMs() : 0);
+                Batch batch = records.isEmpty() ? null : grade(records);
+                if (batch != null && !send(batch)) continue;
+                if (!open.isEmpty() && (batch == null || lingerOver())) commitOpen();
                 metrics.logProgressIfDue();
             }
+            if (!open.isEmpty()) commitOpen();
         } catch (ProducerFencedException e) {
             fenced = true;
             failure = e;
@@ -226,9 +230,9 @@ public final class GraderService implements Service {
     }
 
     /** The next samples; none once {@link #close()} has woken the consumer. */
-    private ConsumerRecords<byte[], byte[]> poll() {
+    private ConsumerRecords<byte[], byte[]> poll(long timeoutMs) {
         try {
-            return consumer.poll(Duration.ofMillis(config.pollTimeoutMs()));
+            return consumer.poll(Duration.ofMillis(timeoutMs));
         } catch (WakeupException e) {
             if (closing.get()) return ConsumerRecords.empty();
             throw e;
@@ -267,36 +271,63 @@ public final class GraderService implements Service {
     }
 
     /**
-     * Publishes a batch's dead letters and feedback with its consumed offsets in one transaction; an abortable
-     * failure aborts it and reads the batch again from its first offsets.
+     * Sends a batch's dead letters and feedback, with its consumed offsets, in the open transaction (begun here if
+     * none is). False when an abortable failure aborted the transaction: every batch of it is read again from its
+     * first offsets.
      */
-    private void commit(Batch batch) {
-        List<Feedback> published = new ArrayList<>(batch.pending.size());
+    private boolean send(Batch batch) {
         try {
-            producer.beginTransaction();
+            if (open.isEmpty()) {
+                producer.beginTransaction();
+                openedNanos = System.nanoTime();
+            }
+            open.add(batch);
             for (Decoded d : batch.rejected) producer.send(deadLetter(d));
             // Sent in poll order as each finishes, so the producer overlaps the network with grading.
             for (Pending p : batch.pending) {
                 Feedback feedback = grading.await(p.future(), p.problem(), p.sample());
-                published.add(feedback);
+                batch.published.add(feedback);
                 producer.send(new ProducerRecord<>(topics.feedback(), null, p.record().timestamp(),
                         keySerializer.serialize(topics.feedback(), p.sample().getSampleId()),
                         feedbackSerializer.serialize(topics.feedback(), feedback)));
             }
             producer.sendOffsetsToTransaction(batch.nextOffsets, consumer.groupMetadata());
+            return true;
+        } catch (KafkaException e) {
+            abortOpen(e);
+            return false;
+        }
+    }
+
+    /** Whether the open transaction has been open for {@value GraderServiceConfig#TRANSACTION_LINGER_MS_CONFIG}. */
+    private boolean lingerOver() {
+        return System.nanoTime() - openedNanos >= TimeUnit.MILLISECONDS.toNanos(config.transactionLingerMs());
+    }
+
+    /** Commits the open transaction; an abortable failure aborts it and reads its batches again. */
+    private void commitOpen() {
+        try {
             // A commit or abort that timed out (the broker away for longer than max.block.ms) may only be retried.
             Transactions.commitTransaction(producer, closing::get);
         } catch (KafkaException e) {
-            if (Transactions.isFatal(e)) throw e;
-            log.warn("Aborting the transaction of a batch of {} samples and reading it again: {}", batch.size,
-                    e.toString());
-            Transactions.abortTransaction(producer, closing::get);
-            metrics.aborted();
-            batch.rewind(consumer);
-            pauseAfterAbort();
+            abortOpen(e);
             return;
         }
-        metrics.committed(published, batch.rejectedKinds(), batch.polledNanos);
+        for (Batch b : open) metrics.committed(b.published, b.rejectedKinds(), b.polledNanos);
+        open.clear();
+    }
+
+    private void abortOpen(KafkaException e) {
+        if (Transactions.isFatal(e)) throw e;
+        int samples = open.stream().mapToInt(b -> b.size).sum();
+        log.warn("Aborting the transaction of {} batch(es), {} samples, and reading them again: {}", open.size(),
+                samples, e.toString());
+        Transactions.abortTransaction(producer, closing::get);
+        metrics.aborted();
+        // Newest first, so each partition ends at the first offset of the oldest batch that read it.
+        for (int i = open.size() - 1; i >= 0; i--) open.get(i).rewind(consumer);
+        open.clear();
+        pauseAfterAbort();
     }
 
     /** A short pause, so a persistent failure (say, the registry down) does not regrade the batch in a hot loop. */
@@ -387,8 +418,10 @@ public final class GraderService implements Service {
 
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-            // Nothing to hand over: a batch's transaction is always committed or aborted before the next poll.
             if (!partitions.isEmpty()) log.info("Grader {} revoked {}", serviceName, partitions);
+            // A lingering transaction is handed over committed, as Kafka Streams commits before a rebalance: its
+            // offsets belong to this generation of the group. Without linger none is open during a poll.
+            if (!open.isEmpty()) commitOpen();
         }
     }
 }

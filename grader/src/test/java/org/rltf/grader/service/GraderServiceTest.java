@@ -115,6 +115,40 @@ class GraderServiceTest {
     }
 
     @Test
+    void aLingeringTransactionTakesTheBatchesAlreadyFetchedAndStillGradesEachSampleOnce(KafkaEnv env) throws Exception {
+        // 40 samples waiting, batches of 4: one transaction per batch without linger, far fewer with it. A commit
+        // writes a control record after each partition's records, so the offsets it skips count the transactions.
+        assertThat(transactionMarkers(env, "grader-linger-0", 0)).isGreaterThanOrEqualTo(10);
+        assertThat(transactionMarkers(env, "grader-linger-60s", 60_000)).isLessThan(10);
+    }
+
+    /** Grades 40 waiting samples in batches of 4 with {@code lingerMs}; the feedback topic's transaction markers. */
+    private static long transactionMarkers(KafkaEnv env, String name, long lingerMs) throws Exception {
+        String run = env.createRun(name);
+        Topics topics = Topics.forRun(run);
+        ServiceTestKit kit = new ServiceTestKit(env.clientConfig());
+        kit.sendProblems(topics.problems(), ServiceTestKit.assertProblem("test/add", "", "assert add(1, 2) == 3"));
+        List<ProducerRecord<String, Sample>> records = new java.util.ArrayList<>();
+        for (int i = 0; i < 40; i++)
+            records.add(new ProducerRecord<>(topics.samples(), null, 10L + i, "s" + i, ServiceTestKit.sample(run, "s" + i,
+                    "test/add", ADD)));
+        kit.send(topics.samples(), Sample.class, records);
+        Map<String, Object> config = serviceConfig(env, run);
+        config.put(GraderServiceConfig.BATCH_MAX_RECORDS_CONFIG, "4");
+        config.put(GraderServiceConfig.TRANSACTION_LINGER_MS_CONFIG, String.valueOf(lingerMs));
+        try (Running grader = new Running(config)) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> kit.groupCaughtUp("rltf." + run + ".grader", topics.samples()));
+        }
+        List<ConsumerRecord<String, Feedback>> feedback = kit.readAll(topics.feedback(), Feedback.class, true);
+        assertThat(feedback).extracting(ConsumerRecord::key).hasSize(40).doesNotHaveDuplicates();
+        Map<Integer, List<Long>> offsets = feedback.stream().collect(Collectors.groupingBy(ConsumerRecord::partition,
+                Collectors.mapping(ConsumerRecord::offset, Collectors.toList())));
+        long markers = 0; // each partition's last transaction's marker follows its last record: count it too
+        for (List<Long> o : offsets.values()) markers += java.util.Collections.max(o) + 2 - o.size();
+        return markers;
+    }
+
+    @Test
     void badRecordsGoToTheDeadLetterTopicAndGradingGoesOn(KafkaEnv env) throws Exception {
         String run = env.createRun("grader-dlq");
         Topics topics = Topics.forRun(run);

@@ -86,8 +86,8 @@ public final class PipelineBench {
     public record Options(String bootstrapServers, String schemaRegistryUrl, Path dir, double rate, int warmupSamples,
                           int pacedSamples, int samples, List<Integer> snapshotSizes, int snapshotRepeats,
                           int completionTokens, int promptTokens, int groupSize, int problems, int partitions,
-                          int maxTransaction, Integer graderBatch, Integer retryBackoffMs, Integer commitIntervalMs, long seed,
-                          Duration stall) {
+                          int maxTransaction, Integer graderBatch, Long graderLingerMs, Integer retryBackoffMs,
+                          Integer commitIntervalMs, long seed, Duration stall) {
         public Options {
             Objects.requireNonNull(dir, "dir");
             snapshotSizes = List.copyOf(snapshotSizes).stream().sorted().toList();
@@ -102,6 +102,7 @@ public final class PipelineBench {
             if (groupSize < 1 || problems < 1 || partitions < 1 || maxTransaction < 1)
                 throw new IllegalArgumentException("group size, problems, partitions and samples per transaction must be >= 1");
             if (graderBatch != null && graderBatch < 1) throw new IllegalArgumentException("grader batch must be >= 1");
+            if (graderLingerMs != null && graderLingerMs < 0) throw new IllegalArgumentException("grader linger must be >= 0 ms");
             if (retryBackoffMs != null && retryBackoffMs < 0) throw new IllegalArgumentException("retry backoff must be >= 0");
             if (commitIntervalMs != null && commitIntervalMs < 1) throw new IllegalArgumentException("commit interval must be >= 1 ms");
         }
@@ -123,15 +124,15 @@ public final class PipelineBench {
     public record Report(String broker, int partitions, int completionTokens, int promptTokens, double sampleBytes,
                          double feedbackBytes, double experienceBytes, Flow raw, Flow unpaced, Flow paced,
                          double rate, List<SnapshotCost> snapshots, int capacity, int graderBatch,
-                         int commitIntervalMs, int retryBackoffMs, long duplicates, LogBytes logBytes) {
+                         long graderLingerMs, int commitIntervalMs, int retryBackoffMs, long duplicates, LogBytes logBytes) {
         public double throughputRatio() { return unpaced.perSecond() / raw.perSecond(); }
 
         public void print(PrintStream out) {
             out.printf("rltf bench pipeline: %s, %d partitions; %d-token completions, %d-token prompts; means serialised: "
-                            + "sample %.0f B, feedback %.0f B, experience %.0f B; grader batches of up to %d; the "
-                            + "buffer's commit.interval.ms %d; transactional producers' retry.backoff.ms %d%n",
+                            + "sample %.0f B, feedback %.0f B, experience %.0f B; grader batches of up to %d, "
+                            + "transactions lingering %d ms; the buffer's commit.interval.ms %d; transactional producers' retry.backoff.ms %d%n",
                     broker, partitions, completionTokens, promptTokens, sampleBytes, feedbackBytes, experienceBytes,
-                    graderBatch, commitIntervalMs, retryBackoffMs);
+                    graderBatch, graderLingerMs, commitIntervalMs, retryBackoffMs);
             out.printf("%-62s %9s %9s %11s %9s %9s%n", "path", "records", "seconds", "records/s", "p50 ms", "p99 ms");
             for (Flow f : List.of(raw, unpaced, paced))
                 out.printf("%-62s %9d %9.2f %11.1f %9.1f %9.1f%n", f.name(), f.records(), f.seconds(), f.perSecond(),
@@ -231,6 +232,8 @@ public final class PipelineBench {
             graderConfig.put(GraderServiceConfig.INSTANCE_ID_CONFIG, "bench");
             graderConfig.putAll(producerOverrides);
             if (o.graderBatch() != null) graderConfig.put(GraderServiceConfig.BATCH_MAX_RECORDS_CONFIG, o.graderBatch());
+            if (o.graderLingerMs() != null)
+                graderConfig.put(GraderServiceConfig.TRANSACTION_LINGER_MS_CONFIG, o.graderLingerMs());
             GraderService grader = new GraderService(graderConfig, new SimpleMeterRegistry(), SyntheticGrader::new);
             int graderBatch = grader.config().batchMaxRecords();
             Thread graderThread = new Thread(() -> {
@@ -304,7 +307,7 @@ public final class PipelineBench {
             for (int f = 0; f < fills; f++) duplicates += experiences.phase("fill" + f).duplicates();
             return new Report(broker, o.partitions(), o.completionTokens(), o.promptTokens(), generator.meanBytes(),
                     feedbackBytes, experiences.phase(UNPACED).meanBytes(), raw, unpaced, paced, o.rate(), snapshots,
-                    capacity, graderBatch, o.commitIntervalMs() == null ? EOS_COMMIT_INTERVAL_MS : o.commitIntervalMs(),
+                    capacity, graderBatch, grader.config().transactionLingerMs(), o.commitIntervalMs() == null ? EOS_COMMIT_INTERVAL_MS : o.commitIntervalMs(),
                     o.retryBackoffMs() == null ? ClientConfigs.TRANSACTION_RETRY_BACKOFF_MS : o.retryBackoffMs(),
                     duplicates, logBytes);
         } catch (IOException e) {

@@ -25,7 +25,7 @@ class PipelineBenchTest {
     @Test
     void reportsEveryNumber(KafkaEnv env, @TempDir Path dir) {
         PipelineBench.Options options = new PipelineBench.Options(env.bootstrapServers(), env.schemaRegistryUrl(), dir,
-                200, 10, 40, 60, List.of(120, 250), 2, 32, 16, 5, 8, 2, 20, null, 5, 20, 1L, Duration.ofSeconds(90));
+                200, 10, 40, 60, List.of(120, 250), 2, 32, 16, 5, 8, 2, 20, null, 50L, 5, 20, 1L, Duration.ofSeconds(90));
         ByteArrayOutputStream progress = new ByteArrayOutputStream();
         PipelineBench.Report report = PipelineBench.run(options, new PrintStream(progress, true, StandardCharsets.UTF_8));
 
