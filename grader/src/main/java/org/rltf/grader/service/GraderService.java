@@ -106,9 +106,11 @@ public final class GraderService implements Service {
     private final GraderMetrics metrics;
     private final ClusterWait startup;
 
+    // The open transaction: its batches (empty when none is open) and when it began.
+    private final List<Batch> open = new ArrayList<>();
+    private long openedNanos;
+
     private final AtomicBoolean closing = new AtomicBoolean();
-    private final List<Batch> open = new ArrayList<>(); // the batches of the open transaction
-    private long openedNanos; // when it began
     private final AtomicBoolean started = new AtomicBoolean();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile Throwable failure;

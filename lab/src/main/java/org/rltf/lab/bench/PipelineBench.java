@@ -124,13 +124,15 @@ public final class PipelineBench {
     public record Report(String broker, int partitions, int completionTokens, int promptTokens, double sampleBytes,
                          double feedbackBytes, double experienceBytes, Flow raw, Flow unpaced, Flow paced,
                          double rate, List<SnapshotCost> snapshots, int capacity, int graderBatch,
-                         long graderLingerMs, int commitIntervalMs, int retryBackoffMs, long duplicates, LogBytes logBytes) {
+                         long graderLingerMs, int commitIntervalMs, int retryBackoffMs, long duplicates,
+                         LogBytes logBytes) {
         public double throughputRatio() { return unpaced.perSecond() / raw.perSecond(); }
 
         public void print(PrintStream out) {
             out.printf("rltf bench pipeline: %s, %d partitions; %d-token completions, %d-token prompts; means serialised: "
                             + "sample %.0f B, feedback %.0f B, experience %.0f B; grader batches of up to %d, "
-                            + "transactions lingering %d ms; the buffer's commit.interval.ms %d; transactional producers' retry.backoff.ms %d%n",
+                            + "transactions lingering %d ms; the buffer's commit.interval.ms %d; transactional producers' "
+                            + "retry.backoff.ms %d%n",
                     broker, partitions, completionTokens, promptTokens, sampleBytes, feedbackBytes, experienceBytes,
                     graderBatch, graderLingerMs, commitIntervalMs, retryBackoffMs);
             out.printf("%-62s %9s %9s %11s %9s %9s%n", "path", "records", "seconds", "records/s", "p50 ms", "p99 ms");
@@ -307,7 +309,8 @@ public final class PipelineBench {
             for (int f = 0; f < fills; f++) duplicates += experiences.phase("fill" + f).duplicates();
             return new Report(broker, o.partitions(), o.completionTokens(), o.promptTokens(), generator.meanBytes(),
                     feedbackBytes, experiences.phase(UNPACED).meanBytes(), raw, unpaced, paced, o.rate(), snapshots,
-                    capacity, graderBatch, grader.config().transactionLingerMs(), o.commitIntervalMs() == null ? EOS_COMMIT_INTERVAL_MS : o.commitIntervalMs(),
+                    capacity, graderBatch, grader.config().transactionLingerMs(),
+                    o.commitIntervalMs() == null ? EOS_COMMIT_INTERVAL_MS : o.commitIntervalMs(),
                     o.retryBackoffMs() == null ? ClientConfigs.TRANSACTION_RETRY_BACKOFF_MS : o.retryBackoffMs(),
                     duplicates, logBytes);
         } catch (IOException e) {
