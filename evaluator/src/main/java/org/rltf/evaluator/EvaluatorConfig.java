@@ -78,16 +78,6 @@ public final class EvaluatorConfig extends AbstractConfig {
     public static final String POLL_TIMEOUT_MS_CONFIG = "evaluator.poll.timeout.ms";
     private static final String POLL_TIMEOUT_MS_DOC = "How long one poll of the checkpoints topic waits.";
 
-    private static final ConfigDef.Validator POSITIVE_FINITE = Validators.described("a finite number > 0",
-            (name, value) -> {
-                double v = (Double) value;
-                if (!(v > 0) || !Double.isFinite(v)) throw new ConfigException(name, value, "must be a finite number > 0");
-            });
-    private static final ConfigDef.Validator PROBABILITY = Validators.described("a number in (0, 1]",
-            (name, value) -> {
-                double v = (Double) value;
-                if (!(v > 0 && v <= 1)) throw new ConfigException(name, value, "must be in (0, 1]");
-            });
     private static final ConfigDef.Validator KS = Validators.described("a non-empty list of integers >= 1",
             (name, value) -> {
                 List<?> ks = (List<?>) value;
@@ -107,8 +97,8 @@ public final class EvaluatorConfig extends AbstractConfig {
             .define(MAX_PROBLEMS_CONFIG, Type.INT, 0, Range.atLeast(0), Importance.MEDIUM, MAX_PROBLEMS_DOC)
             .define(N_CONFIG, Type.INT, 10, Range.between(1, 10_000), Importance.HIGH, N_DOC)
             .define(K_CONFIG, Type.LIST, "1,5", KS, Importance.HIGH, K_DOC)
-            .define(TEMPERATURE_CONFIG, Type.DOUBLE, 0.6, POSITIVE_FINITE, Importance.HIGH, TEMPERATURE_DOC)
-            .define(TOP_P_CONFIG, Type.DOUBLE, 0.95, PROBABILITY, Importance.MEDIUM, TOP_P_DOC)
+            .define(TEMPERATURE_CONFIG, Type.DOUBLE, 0.6, Validators.greaterThan(0), Importance.HIGH, TEMPERATURE_DOC)
+            .define(TOP_P_CONFIG, Type.DOUBLE, 0.95, Validators.openClosed(0, 1), Importance.MEDIUM, TOP_P_DOC)
             .define(MAX_NEW_TOKENS_CONFIG, Type.INT, 128, Range.atLeast(1), Importance.MEDIUM, MAX_NEW_TOKENS_DOC)
             .define(STOP_STRINGS_CONFIG, Type.LIST, "", Importance.LOW, STOP_STRINGS_DOC)
             .define(SEED_CONFIG, Type.LONG, 1234L, Range.between(0, (1L << 53) - 1), Importance.LOW, SEED_DOC)

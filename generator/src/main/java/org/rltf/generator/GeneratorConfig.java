@@ -130,29 +130,10 @@ public final class GeneratorConfig extends AbstractConfig {
             BATCH_PROBLEMS_CONFIG, PROBLEMS_SPLIT_CONFIG, EVENT_TIME_TICK_MS_CONFIG, RATE_LIMIT_SAMPLES_PER_STEP_CONFIG,
             RATE_LIMIT_ERROR_BUFFER_CONFIG, MAX_ROUNDS_CONFIG, POLL_TIMEOUT_MS_CONFIG, PROGRESS_INTERVAL_MS_CONFIG);
 
-    private static final ConfigDef.Validator POSITIVE_FINITE = Validators.described("a finite number > 0",
-            (name, value) -> {
-                double t = (Double) value;
-                if (!(t > 0) || !Double.isFinite(t))
-                    throw new ConfigException(name, value, "must be a finite number > 0 (the greedy program is separate)");
-            });
-
-    private static final ConfigDef.Validator PROBABILITY = Validators.described("(0,...,1]", (name, value) -> {
-        double p = (Double) value;
-        if (!(p > 0 && p <= 1)) throw new ConfigException(name, value, "must be in (0, 1]");
-    });
-
     private static final ConfigDef.Validator NON_EMPTY_LIST = Validators.described("a non-empty list of split names",
             (name, value) -> {
                 if (value == null || ((List<?>) value).isEmpty())
                     throw new ConfigException(name, value, "name at least one split");
-            });
-
-    private static final ConfigDef.Validator NON_NEGATIVE_FINITE = Validators.described("a finite number >= 0 (0: off)",
-            (name, value) -> {
-                double r = (Double) value;
-                if (!(r >= 0) || !Double.isFinite(r))
-                    throw new ConfigException(name, value, "must be a finite number >= 0");
             });
 
     public static final ConfigDef CONFIG = RunConfig.define(RUN_DOC)
@@ -160,8 +141,8 @@ public final class GeneratorConfig extends AbstractConfig {
             .define(CHECKPOINT_STORE_DIR_CONFIG, Type.STRING, "", Importance.MEDIUM, CHECKPOINT_STORE_DIR_DOC)
             .define(SAMPLES_PER_PROBLEM_CONFIG, Type.INT, 4, Range.between(1, 1000), Importance.HIGH,
                     SAMPLES_PER_PROBLEM_DOC)
-            .define(TEMPERATURE_CONFIG, Type.DOUBLE, 1.0, POSITIVE_FINITE, Importance.HIGH, TEMPERATURE_DOC)
-            .define(TOP_P_CONFIG, Type.DOUBLE, 0.95, PROBABILITY, Importance.MEDIUM, TOP_P_DOC)
+            .define(TEMPERATURE_CONFIG, Type.DOUBLE, 1.0, Validators.greaterThan(0), Importance.HIGH, TEMPERATURE_DOC)
+            .define(TOP_P_CONFIG, Type.DOUBLE, 0.95, Validators.openClosed(0, 1), Importance.MEDIUM, TOP_P_DOC)
             .define(MAX_NEW_TOKENS_CONFIG, Type.INT, 128, Range.between(1, 1 << 16), Importance.HIGH,
                     MAX_NEW_TOKENS_DOC)
             .define(STOP_STRINGS_CONFIG, Type.LIST, "", Importance.LOW, STOP_STRINGS_DOC)
@@ -172,7 +153,7 @@ public final class GeneratorConfig extends AbstractConfig {
             .define(PROBLEMS_SPLIT_CONFIG, Type.LIST, "train", NON_EMPTY_LIST, Importance.MEDIUM, PROBLEMS_SPLIT_DOC)
             .define(EVENT_TIME_TICK_MS_CONFIG, Type.LONG, 1L, Range.between(1, 60_000), Importance.LOW,
                     EVENT_TIME_TICK_MS_DOC)
-            .define(RATE_LIMIT_SAMPLES_PER_STEP_CONFIG, Type.DOUBLE, 32.0, NON_NEGATIVE_FINITE, Importance.HIGH,
+            .define(RATE_LIMIT_SAMPLES_PER_STEP_CONFIG, Type.DOUBLE, 32.0, Validators.atLeast(0), Importance.HIGH,
                     RATE_LIMIT_SAMPLES_PER_STEP_DOC)
             .define(RATE_LIMIT_ERROR_BUFFER_CONFIG, Type.LONG, 1024L, Range.atLeast(1), Importance.HIGH,
                     RATE_LIMIT_ERROR_BUFFER_DOC)

@@ -9,6 +9,7 @@ import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Range;
 import org.apache.kafka.common.config.ConfigDef.Type;
 import org.rltf.data.Datasets;
+import org.rltf.kernel.Validators;
 
 /**
  * How the grader runs programs: interpreter, limits, parallelism, taxonomy and sandbox. Unknown keys
@@ -103,11 +104,11 @@ public final class GraderConfig extends AbstractConfig {
             .define(ID_CONFIG, Type.STRING, "", Importance.LOW, ID_DOC)
             .define(PYTHON_CONFIG, Type.STRING, "python3", new ConfigDef.NonEmptyString(), Importance.HIGH, PYTHON_DOC)
             .define(TEST_TIMEOUT_MS_CONFIG, Type.INT, 4000, Range.atLeast(1), Importance.HIGH, TEST_TIMEOUT_MS_DOC)
-            .define(TEST_TIMEOUT_SCALE_CONFIG, Type.DOUBLE, 1.0, Range.between(0.01, 1000), Importance.MEDIUM,
+            .define(TEST_TIMEOUT_SCALE_CONFIG, Type.DOUBLE, 1.0, Validators.between(0.01, 1000), Importance.MEDIUM,
                     TEST_TIMEOUT_SCALE_DOC)
             .define(REFERENCE_TIMED_DATASETS_CONFIG, Type.LIST, Datasets.HUMANEVAL_PLUS + "," + Datasets.MBPP_PLUS, Importance.LOW,
                     REFERENCE_TIMED_DATASETS_DOC)
-            .define(REFERENCE_FACTOR_CONFIG, Type.DOUBLE, 4.0, Range.between(0, 1000), Importance.LOW, REFERENCE_FACTOR_DOC)
+            .define(REFERENCE_FACTOR_CONFIG, Type.DOUBLE, 4.0, Validators.between(0, 1000), Importance.LOW, REFERENCE_FACTOR_DOC)
             .define(PROGRAM_TIMEOUT_MS_CONFIG, Type.INT, 30_000, Range.atLeast(1), Importance.MEDIUM, PROGRAM_TIMEOUT_MS_DOC)
             .define(PARALLELISM_CONFIG, Type.INT, Runtime.getRuntime().availableProcessors(), Range.between(1, 1024),
                     Importance.HIGH, PARALLELISM_DOC)

@@ -186,24 +186,6 @@ public final class LearnerConfig extends AbstractConfig {
     public static final String PROGRESS_INTERVAL_MS_CONFIG = "learner.progress.interval.ms";
     private static final String PROGRESS_INTERVAL_MS_DOC = "How often waiting is logged.";
 
-    private static final ConfigDef.Validator POSITIVE_FINITE = Validators.described("a finite number > 0",
-            (name, value) -> {
-                double v = (Double) value;
-                if (!(v > 0) || !Double.isFinite(v)) throw new ConfigException(name, value, "must be a finite number > 0");
-            });
-    private static final ConfigDef.Validator NON_NEGATIVE_FINITE = Validators.described("a finite number >= 0",
-            (name, value) -> {
-                double v = (Double) value;
-                if (!(v >= 0) || !Double.isFinite(v)) throw new ConfigException(name, value, "must be a finite number >= 0");
-            });
-    private static final ConfigDef.Validator BETA = Validators.described("[0,...,1)", (name, value) -> {
-        double v = (Double) value;
-        if (!(v >= 0 && v < 1)) throw new ConfigException(name, value, "must be in [0, 1)");
-    });
-    private static final ConfigDef.Validator SHARE = Validators.described("[0,...,1]", (name, value) -> {
-        double v = (Double) value;
-        if (!(v >= 0 && v <= 1)) throw new ConfigException(name, value, "must be in [0, 1]");
-    });
     private static final ConfigDef.Validator NON_EMPTY_LIST = Validators.described("a non-empty list of split names",
             (name, value) -> {
                 if (value == null || ((List<?>) value).isEmpty())
@@ -219,17 +201,17 @@ public final class LearnerConfig extends AbstractConfig {
             .define(SL_BATCH_CONFIG, Type.INT, 8, Range.atLeast(1), Importance.HIGH, SL_BATCH_DOC)
             .define(MICRO_BATCH_CONFIG, Type.INT, 8, Range.atLeast(1), Importance.MEDIUM, MICRO_BATCH_DOC)
             .define(SL_MAX_TOKENS_CONFIG, Type.INT, 512, Range.atLeast(1), Importance.MEDIUM, SL_MAX_TOKENS_DOC)
-            .define(LR_CONFIG, Type.DOUBLE, 2e-6, POSITIVE_FINITE, Importance.HIGH, LR_DOC)
+            .define(LR_CONFIG, Type.DOUBLE, 2e-6, Validators.greaterThan(0), Importance.HIGH, LR_DOC)
             .define(WARMUP_STEPS_CONFIG, Type.INT, 500, Range.atLeast(0), Importance.MEDIUM, WARMUP_STEPS_DOC)
-            .define(GRAD_CLIP_CONFIG, Type.DOUBLE, 1.0, NON_NEGATIVE_FINITE, Importance.MEDIUM, GRAD_CLIP_DOC)
-            .define(WEIGHT_DECAY_CONFIG, Type.DOUBLE, 0.05, NON_NEGATIVE_FINITE, Importance.MEDIUM, WEIGHT_DECAY_DOC)
-            .define(ADAM_BETA1_CONFIG, Type.DOUBLE, 0.9, BETA, Importance.LOW, "AdamW beta1.")
-            .define(ADAM_BETA2_CONFIG, Type.DOUBLE, 0.999, BETA, Importance.LOW, "AdamW beta2.")
-            .define(ADAM_EPS_CONFIG, Type.DOUBLE, 1e-8, POSITIVE_FINITE, Importance.LOW, "AdamW epsilon.")
+            .define(GRAD_CLIP_CONFIG, Type.DOUBLE, 1.0, Validators.atLeast(0), Importance.MEDIUM, GRAD_CLIP_DOC)
+            .define(WEIGHT_DECAY_CONFIG, Type.DOUBLE, 0.05, Validators.atLeast(0), Importance.MEDIUM, WEIGHT_DECAY_DOC)
+            .define(ADAM_BETA1_CONFIG, Type.DOUBLE, 0.9, Validators.closedOpen(0, 1), Importance.LOW, "AdamW beta1.")
+            .define(ADAM_BETA2_CONFIG, Type.DOUBLE, 0.999, Validators.closedOpen(0, 1), Importance.LOW, "AdamW beta2.")
+            .define(ADAM_EPS_CONFIG, Type.DOUBLE, 1e-8, Validators.greaterThan(0), Importance.LOW, "AdamW epsilon.")
             .define(SEED_CONFIG, Type.LONG, 42L, Importance.MEDIUM, SEED_DOC)
             .define(LOSS_SUPERVISED_CONFIG, Type.BOOLEAN, true, Importance.MEDIUM, LOSS_SUPERVISED_DOC)
-            .define(RL_WEIGHT_CONFIG, Type.DOUBLE, 1.0, NON_NEGATIVE_FINITE, Importance.MEDIUM, RL_WEIGHT_DOC)
-            .define(RL_SUCCESS_SHARE_CONFIG, Type.DOUBLE, 0.0, SHARE, Importance.MEDIUM, RL_SUCCESS_SHARE_DOC)
+            .define(RL_WEIGHT_CONFIG, Type.DOUBLE, 1.0, Validators.atLeast(0), Importance.MEDIUM, RL_WEIGHT_DOC)
+            .define(RL_SUCCESS_SHARE_CONFIG, Type.DOUBLE, 0.0, Validators.between(0, 1), Importance.MEDIUM, RL_SUCCESS_SHARE_DOC)
             .define(RL_SUCCESS_PER_PROBLEM_CONFIG, Type.INT, 4, Range.atLeast(1), Importance.LOW,
                     RL_SUCCESS_PER_PROBLEM_DOC)
             .define(PROBLEMS_SPLIT_CONFIG, Type.LIST, "train", NON_EMPTY_LIST, Importance.LOW, PROBLEMS_SPLIT_DOC)

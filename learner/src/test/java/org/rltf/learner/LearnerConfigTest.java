@@ -119,7 +119,8 @@ class LearnerConfigTest {
                 {LearnerConfig.CHECKPOINT_INTERVAL_CONFIG, "0"}, {LearnerConfig.RL_BATCH_CONFIG, "-1"},
                 {LearnerConfig.MODEL_PRESET_CONFIG, "huge"}, {LearnerConfig.ADAM_BETA1_CONFIG, "1"},
                 {LearnerConfig.PROBLEMS_SPLIT_CONFIG, ""}, {BufferConfig.MIN_FILL_CONFIG, "0"},
-                {RewardConfig.BASELINE_CONFIG, "median"}}) {
+                {RewardConfig.BASELINE_CONFIG, "median"}, {RewardConfig.NEGATIVE_SCALE_CONFIG, "NaN"},
+                {LearnerConfig.RL_SUCCESS_SHARE_CONFIG, "NaN"}, {RewardConfig.ALPHA_MAX_CONFIG, "Infinity"}}) {
             Map<String, Object> m = base();
             m.put(bad[0], bad[1]);
             assertThatThrownBy(() -> new LearnerConfig(m)).as(bad[0]).isInstanceOf(ConfigException.class)

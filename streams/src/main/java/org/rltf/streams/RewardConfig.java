@@ -7,7 +7,6 @@ import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigDef.ValidString;
-import org.apache.kafka.common.config.ConfigException;
 import org.rltf.kernel.Validators;
 
 /**
@@ -80,35 +79,19 @@ public final class RewardConfig extends AbstractConfig {
             + "else the latest older one, else 0); 'group-mean' = the mean reward of the other samples of the problem "
             + "under the same policy version; 'none' = 0.";
 
-    private static final ConfigDef.Validator FINITE = Validators.described("a finite number", (name, value) -> {
-        if (value == null || !Double.isFinite((Double) value))
-            throw new ConfigException(name, value, "must be a finite number");
-    });
-
-    private static final ConfigDef.Validator AT_LEAST_ONE = new ConfigDef.Validator() {
-        @Override
-        public void ensureValid(String name, Object value) {
-            if (value == null || !Double.isFinite((Double) value) || (Double) value < 1)
-                throw new ConfigException(name, value, "must be a finite number >= 1");
-        }
-
-        @Override
-        public String toString() { return "[1,...]"; }
-    };
-
     public static final ConfigDef CONFIG = new ConfigDef()
-            .define(PASS_CONFIG, Type.DOUBLE, 1.0, FINITE, Importance.MEDIUM, PASS_DOC)
-            .define(FAILURE_CONFIG, Type.DOUBLE, -0.3, FINITE, Importance.MEDIUM, FAILURE_DOC)
-            .define(RUNTIME_ERROR_CONFIG, Type.DOUBLE, -0.6, FINITE, Importance.MEDIUM, RUNTIME_ERROR_DOC)
-            .define(SYNTAX_ERROR_CONFIG, Type.DOUBLE, -1.0, FINITE, Importance.MEDIUM, SYNTAX_ERROR_DOC)
-            .define(FINE_VALUE_CONFIG, Type.DOUBLE, -0.3, FINITE, Importance.MEDIUM, FINE_VALUE_DOC)
+            .define(PASS_CONFIG, Type.DOUBLE, 1.0, Validators.finite(), Importance.MEDIUM, PASS_DOC)
+            .define(FAILURE_CONFIG, Type.DOUBLE, -0.3, Validators.finite(), Importance.MEDIUM, FAILURE_DOC)
+            .define(RUNTIME_ERROR_CONFIG, Type.DOUBLE, -0.6, Validators.finite(), Importance.MEDIUM, RUNTIME_ERROR_DOC)
+            .define(SYNTAX_ERROR_CONFIG, Type.DOUBLE, -1.0, Validators.finite(), Importance.MEDIUM, SYNTAX_ERROR_DOC)
+            .define(FINE_VALUE_CONFIG, Type.DOUBLE, -0.3, Validators.finite(), Importance.MEDIUM, FINE_VALUE_DOC)
             .define(COARSE_ENABLED_CONFIG, Type.BOOLEAN, true, Importance.MEDIUM, COARSE_ENABLED_DOC)
             .define(ADAPTIVE_ENABLED_CONFIG, Type.BOOLEAN, true, Importance.MEDIUM, ADAPTIVE_ENABLED_DOC)
             .define(FINE_ENABLED_CONFIG, Type.BOOLEAN, true, Importance.MEDIUM, FINE_ENABLED_DOC)
             .define(ALPHA_MODE_CONFIG, Type.STRING, ALPHA_PAPER, ValidString.in(ALPHA_PAPER, ALPHA_ONE),
                     Importance.MEDIUM, ALPHA_MODE_DOC)
-            .define(ALPHA_MAX_CONFIG, Type.DOUBLE, 10.0, AT_LEAST_ONE, Importance.MEDIUM, ALPHA_MAX_DOC)
-            .define(NEGATIVE_SCALE_CONFIG, Type.DOUBLE, 1.0, ConfigDef.Range.between(0.0, 1.0), Importance.MEDIUM,
+            .define(ALPHA_MAX_CONFIG, Type.DOUBLE, 10.0, Validators.atLeast(1), Importance.MEDIUM, ALPHA_MAX_DOC)
+            .define(NEGATIVE_SCALE_CONFIG, Type.DOUBLE, 1.0, Validators.between(0, 1), Importance.MEDIUM,
                     NEGATIVE_SCALE_DOC)
             .define(BASELINE_CONFIG, Type.STRING, BASELINE_GREEDY,
                     ValidString.in(BASELINE_GREEDY, BASELINE_GROUP_MEAN, BASELINE_NONE), Importance.HIGH, BASELINE_DOC);
