@@ -119,6 +119,11 @@ public final class LabCommand implements Callable<Integer> {
             + "(self-imitation; 0 = off, the paper's method; default: ${DEFAULT-VALUE}).")
     double selfImitation;
 
+    @Option(names = "--rl-draw", defaultValue = "uniform", description = "learner.rl.draw of the RLTF arm: uniform (every "
+            + "buffered program, the paper's) or signal (only programs whose advantage is non-zero: with --negative-scale "
+            + "0, those that beat their baseline; default: ${DEFAULT-VALUE}).")
+    String rlDraw;
+
     @Option(names = "--graders", defaultValue = "1", description = "Grader instances (default: ${DEFAULT-VALUE}).")
     int graders;
 
@@ -192,7 +197,7 @@ public final class LabCommand implements Callable<Integer> {
                 testsOnlyShare, preset, warmupSteps, warmupBatch, warmupLr, steps, minutes, checkpointInterval,
                 samplesPerProblem, batchProblems, maxNewTokens, temperature, graders, lr, rlBatch, slBatch, evalN,
                 evalEvery, compare, threads, baseline, testsOnlyWeight, rlWeight, negativeScale, selfImitation,
-                extra);
+                rlDraw, extra);
         LabConsole console = new LabConsole(System.out);
         console.line("rltf lab: run %s in %s", name, runDir);
         Path broker = dataDir != null ? dataDir.toAbsolutePath() : runDir.resolve("kafka");

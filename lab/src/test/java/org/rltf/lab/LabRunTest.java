@@ -42,6 +42,7 @@ class LabRunTest {
         assertThat(first.path("tests_only_share").asDouble()).isEqualTo(0.5);
         assertThat(first.path("recipe").path("negative_scale").asDouble()).isEqualTo(0.0);
         assertThat(first.path("recipe").path("self_imitation").asDouble()).isEqualTo(0.25);
+        assertThat(first.path("recipe").path("rl_draw").asText()).isEqualTo("signal");
         assertThat(first.path("recipe").path("baseline").asText()).isEqualTo("group-mean");
         assertThat(first.path("recipe").path("overrides").path(LearnerConfig.SL_MAX_TOKENS_CONFIG).asText()).isEqualTo("64");
         assertThat(first.path("heldout").path("rltf").path("step").asLong()).isEqualTo(2);
@@ -62,7 +63,8 @@ class LabRunTest {
         Path runDir = tmp.resolve(name);
         Files.createDirectories(runDir);
         LabSettings s = new LabSettings(run, runDir, 1_000_000L, 3, "mbpp", 4, 2, 0.5, "tiny", 2, 2, 1e-3, 2, 0, 1,
-                2, 2, 16, 1.0f, 1, 1e-3, 2, 2, 1, 1, true, 2, "group-mean", 2, 1.0, 0.0, 0.25, Map.of(LearnerConfig.SL_MAX_TOKENS_CONFIG, "64"));
+                2, 2, 16, 1.0f, 1, 1e-3, 2, 2, 1, 1, true, 2, "group-mean", 2, 1.0, 0.0, 0.25, "signal",
+                Map.of(LearnerConfig.SL_MAX_TOKENS_CONFIG, "64"));
         new LabRun(s, new LabConsole(System.out), cache, env.bootstrapServers(), env.schemaRegistryUrl(), null).run();
         return new ObjectMapper().readTree(runDir.resolve("summary.json").toFile());
     }

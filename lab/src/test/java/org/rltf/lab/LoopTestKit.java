@@ -47,7 +47,7 @@ final class LoopTestKit {
      */
     static LabConfigs configs(KafkaEnv env, String run, Path runDir, long steps, int checkpointInterval) {
         LabSettings s = new LabSettings(run, runDir, System.currentTimeMillis(), 42, "mbpp", 4, 0, 0.0, "tiny", 0, 0, 0,
-                steps, 0, checkpointInterval, 2, 2, 32, 1.0f, 1, 3e-3, 2, 2, 2, 1, false, 2, "greedy", 1, 1.0, 1.0, 0.0,
+                steps, 0, checkpointInterval, 2, 2, 32, 1.0f, 1, 3e-3, 2, 2, 2, 1, false, 2, "greedy", 1, 1.0, 1.0, 0.0, "uniform",
                 Map.of(LearnerConfig.SL_MAX_TOKENS_CONFIG, "96"));
         return new LabConfigs(s, env.clientConfig());
     }

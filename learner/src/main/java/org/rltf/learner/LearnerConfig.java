@@ -136,6 +136,18 @@ public final class LearnerConfig extends AbstractConfig {
     private static final String RL_SUCCESS_PER_PROBLEM_DOC = "Most distinct passing programs kept per problem for "
             + RL_SUCCESS_SHARE_CONFIG + " (the newest).";
 
+    public static final String RL_DRAW_CONFIG = "learner.rl.draw";
+    public static final String RL_DRAW_UNIFORM = "uniform";
+    public static final String RL_DRAW_SIGNAL = "signal";
+    private static final String RL_DRAW_DOC = "Which buffer experiences the RL batch is drawn from, uniformly: '"
+            + RL_DRAW_UNIFORM + "' (the default, the paper's) = every usable one; '" + RL_DRAW_SIGNAL + "' = only those "
+            + "whose advantage A_t is non-zero on some token. An experience with A_t = 0 on every token adds nothing to "
+            + "the gradient, but takes a place in the batch, its forward and backward pass, and its tokens in N_rl; "
+            + "with " + RewardConfig.NEGATIVE_SCALE_CONFIG + " 0 that is every program at or below its baseline, most of "
+            + "the buffer. Drawing from the others trains on more of the programs that beat their baseline per step, and "
+            + "weighs the RL term by them alone (as if lambda were raised by the share dropped). Replay reproduces the "
+            + "steps from their recorded sample ids either way.";
+
     public static final String PROBLEMS_SPLIT_CONFIG = "learner.problems.split";
     private static final String PROBLEMS_SPLIT_DOC = "Splits of the problems topic whose reference solutions feed the "
             + "supervised term.";
@@ -214,6 +226,8 @@ public final class LearnerConfig extends AbstractConfig {
             .define(RL_SUCCESS_SHARE_CONFIG, Type.DOUBLE, 0.0, Validators.between(0, 1), Importance.MEDIUM, RL_SUCCESS_SHARE_DOC)
             .define(RL_SUCCESS_PER_PROBLEM_CONFIG, Type.INT, 4, Range.atLeast(1), Importance.LOW,
                     RL_SUCCESS_PER_PROBLEM_DOC)
+            .define(RL_DRAW_CONFIG, Type.STRING, RL_DRAW_UNIFORM, ConfigDef.ValidString.in(RL_DRAW_UNIFORM, RL_DRAW_SIGNAL),
+                    Importance.MEDIUM, RL_DRAW_DOC)
             .define(PROBLEMS_SPLIT_CONFIG, Type.LIST, "train", NON_EMPTY_LIST, Importance.LOW, PROBLEMS_SPLIT_DOC)
             .define(MODEL_PRESET_CONFIG, Type.STRING, "tiny", ConfigDef.ValidString.in("tiny", "small", "base"),
                     Importance.MEDIUM, MODEL_PRESET_DOC)
@@ -351,6 +365,9 @@ public final class LearnerConfig extends AbstractConfig {
 
     /** Passing programs kept per problem for self-imitation ({@value #RL_SUCCESS_PER_PROBLEM_CONFIG}). */
     public int rlSuccessPerProblem() { return getInt(RL_SUCCESS_PER_PROBLEM_CONFIG); }
+
+    /** Whether the RL batch is drawn only from experiences with a non-zero advantage ({@value #RL_DRAW_CONFIG}). */
+    public boolean rlDrawSignalOnly() { return RL_DRAW_SIGNAL.equals(getString(RL_DRAW_CONFIG)); }
 
     /** Whether the supervised term is on ({@value #LOSS_SUPERVISED_CONFIG}). */
     public boolean supervisedEnabled() { return getBoolean(LOSS_SUPERVISED_CONFIG); }

@@ -32,7 +32,7 @@ public final class RecordedSettings {
             LearnerConfig.ADAM_EPS_CONFIG, LearnerConfig.GRAD_CLIP_CONFIG, LearnerConfig.SEED_CONFIG,
             LearnerConfig.MICRO_BATCH_CONFIG, LearnerConfig.SL_MAX_TOKENS_CONFIG, LearnerConfig.RL_BATCH_CONFIG,
             LearnerConfig.SL_BATCH_CONFIG, LearnerConfig.LOSS_SUPERVISED_CONFIG, LearnerConfig.RL_WEIGHT_CONFIG,
-            LearnerConfig.RL_SUCCESS_SHARE_CONFIG);
+            LearnerConfig.RL_SUCCESS_SHARE_CONFIG, LearnerConfig.RL_DRAW_CONFIG);
 
     /** The keys a replay may override ({@code rltf replay -c key=value}): the ones that enter an update. */
     public static final Set<String> OVERRIDABLE = Set.of(LearnerConfig.LR_CONFIG, LearnerConfig.WARMUP_STEPS_CONFIG,

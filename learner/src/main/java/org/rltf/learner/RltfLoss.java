@@ -52,6 +52,16 @@ public final class RltfLoss {
     }
 
     /**
+     * Whether {@code e} moves the RL term's gradient at all: A_t is non-zero on at least one of its tokens (with
+     * reward.negative.scale 0, a program at or below its baseline is not). What learner.rl.draw=signal draws from.
+     */
+    public static boolean entersGradient(Experience e) {
+        for (float a : Rewards.advantages(e))
+            if (a != 0f) return true;
+        return false;
+    }
+
+    /**
      * The supervised part: weights 1 / N_sl on every reference token (token-mean cross-entropy), the weights of the
      * supervised warm-up ({@link ReferenceExamples#tokenMean}).
      */

@@ -44,6 +44,16 @@ class RltfLossTest {
     }
 
     @Test
+    void anExperienceEntersTheGradientWhenAnyOfItsAdvantagesIsNonZero() {
+        assertThat(RltfLoss.entersGradient(failure())).isTrue();
+        Experience atBaseline = Experience.newBuilder(failure()).setSequenceAdvantage(0f).setFineWeight(0f).build();
+        assertThat(RltfLoss.entersGradient(atBaseline)).isFalse();
+        // At its baseline, but a penalised line: its tokens 2..4 carry the fine-grained term.
+        Experience penalised = Experience.newBuilder(runtimeError()).setSequenceAdvantage(0f).build();
+        assertThat(RltfLoss.entersGradient(penalised)).isTrue();
+    }
+
+    @Test
     void rlWeightsAreAdvantagesOverTheBatchsTokenCount() {
         List<TokenSequence> seq = RltfLoss.rlSequences(List.of(failure(), runtimeError()));
         // N_rl = 4 + 10 = 14 completion tokens in the batch; A_t = 1.025 for A, 0.4 and -0.6 on 2..4 for B.

@@ -139,7 +139,7 @@ public final class ChaosRun {
         }
 
         LabSettings settings = new LabSettings(run, dir, epoch, plan.seed(), "mbpp", PROBLEMS, 0, 0.0, "tiny", 0, 0, 0,
-                1_000_000L, 0, plan.checkpointInterval(), 2, 2, 32, 1.0f, plan.graders(), 3e-3, 2, 2, 2, 1, false, 1, "greedy", 1, 1.0, 1.0, 0.0,
+                1_000_000L, 0, plan.checkpointInterval(), 2, 2, 32, 1.0f, plan.graders(), 3e-3, 2, 2, 2, 1, false, 1, "greedy", 1, 1.0, 1.0, 0.0, "uniform",
                 Map.of(LearnerConfig.SL_MAX_TOKENS_CONFIG, "96",
                         // A service restarted while the broker or the registry is away waits for it.
                         RunConfig.STARTUP_TIMEOUT_MS_CONFIG, "600000"));

@@ -102,6 +102,7 @@ public final class LabConfigs {
         m.put(LearnerConfig.RL_WEIGHT_CONFIG, s.rlWeight());
         m.put(RewardConfig.NEGATIVE_SCALE_CONFIG, s.negativeScale());
         m.put(LearnerConfig.RL_SUCCESS_SHARE_CONFIG, s.selfImitation());
+        m.put(LearnerConfig.RL_DRAW_CONFIG, s.rlDraw());
         // Event time counts samples (1 ms each): wait up to 2000 samples for a problem's greedy program.
         m.put(BufferConfig.BASELINE_WAIT_MS_CONFIG, 2000);
         return withOverrides(LearnerConfig.SPEC, m);

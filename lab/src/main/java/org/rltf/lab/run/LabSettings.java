@@ -20,6 +20,7 @@ import java.util.Map;
  * @param rlWeight        lambda in L = lambda * L_rl + L_sl
  * @param negativeScale   reward.negative.scale of the RLTF arm: the share of itself a negative part of A_t counts
  * @param selfImitation   learner.rl.success.share of the RLTF arm: the RL batch's share drawn from passes kept
+ * @param rlDraw          learner.rl.draw of the RLTF arm: uniform, or signal (only experiences with A_t != 0)
  * @param overrides       {@code -c key=value}: each goes to the services whose keys include it
  */
 public record LabSettings(String run, Path runDir, long epochMs, long seed, String problems, int trainProblems,
@@ -28,7 +29,7 @@ public record LabSettings(String run, Path runDir, long epochMs, long seed, Stri
                           int batchProblems, int maxNewTokens, float temperature, int graders, double lr, int rlBatch,
                           int slBatch, int evalN, int evalEvery, boolean compare, int threads, String baseline,
                           int testsOnlyWeight, double rlWeight, double negativeScale, double selfImitation,
-                          Map<String, String> overrides) {
+                          String rlDraw, Map<String, String> overrides) {
     public LabSettings {
         overrides = Map.copyOf(overrides);
     }

@@ -131,6 +131,7 @@ public final class LabSummary {
         recipe.put("rl_weight", settings.rlWeight());
         recipe.put("negative_scale", settings.negativeScale());
         recipe.put("self_imitation", settings.selfImitation());
+        recipe.put("rl_draw", settings.rlDraw());
         ObjectNode overrides = recipe.putObject("overrides");
         new TreeMap<>(settings.overrides()).forEach(overrides::put);
         ObjectNode heldOut = root.putObject("heldout");

@@ -93,7 +93,7 @@ class ThreeBrokerTest {
             }
             // The chaos run's settings; the learner has no step limit (it stops after the drain, as there).
             LabSettings settings = new LabSettings(run, tmp.resolve("run"), epoch, 7, "mbpp", PROBLEMS, 0, 0.0, "tiny",
-                    0, 0, 0, 1_000_000L, 0, 2, 2, 2, 32, 1.0f, 2, 3e-3, 2, 2, 2, 1, false, 1, "greedy", 1, 1.0, 1.0, 0.0,
+                    0, 0, 0, 1_000_000L, 0, 2, 2, 2, 32, 1.0f, 2, 3e-3, 2, 2, 2, 1, false, 1, "greedy", 1, 1.0, 1.0, 0.0, "uniform",
                     Map.of(LearnerConfig.SL_MAX_TOKENS_CONFIG, "96"));
             LabConfigs configs = new LabConfigs(settings, cluster);
             Map<String, Object> grader0 = configs.grader(0);
