@@ -356,6 +356,9 @@ public final class LearnerService implements Service {
                 // that carries signal the uniform draw stays: it adds nothing to the gradient, and the step goes on.
                 List<Experience> signal = usable.stream().filter(RltfLoss::entersGradient).toList();
                 if (!signal.isEmpty()) drawable = signal;
+                if (!usable.isEmpty())
+                    log.info("Learner {} snapshot: {} of {} usable experiences carry a non-zero advantage", serviceName,
+                            signal.size(), usable.size());
             }
             if (successes != null) {
                 // Reads each usable experience's outcome: every one is decoded, once per snapshot.
