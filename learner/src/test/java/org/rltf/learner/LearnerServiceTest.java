@@ -64,42 +64,9 @@ class LearnerServiceTest {
     void trainsCommitsCheckpointPeriodsAndResumesWithoutGapOrRepeat(KafkaEnv env) throws Exception {
         String run = env.createRun("learner");
         Topics topics = Topics.forRun(run);
-        Set<String> sampled = new java.util.HashSet<>();
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(env.clientConfig(), new StringSerializer(),
-                new ByteArraySerializer())) {
-            for (String id : List.of("p/1", "p/2")) send(env, producer, topics.problems(), id, problem(id), T0);
-            long t = T0;
-            Outcome[] outcomes = {Outcome.SYNTAX_ERROR, Outcome.PASS, Outcome.FAILURE, Outcome.RUNTIME_ERROR};
-            for (String problem : List.of("p/1", "p/2")) {
-                for (int i = 0; i < 4; i++) {
-                    boolean greedy = i == 0;
-                    String id = problem + "@v0/test/0/" + (greedy ? "g" : Integer.toString(i));
-                    if (!greedy) sampled.add(id);
-                    Sample s = sample(run, id, problem, "    x = 1\n    return y\n", greedy);
-                    send(env, producer, topics.samples(), id, s, ++t);
-                    send(env, producer, topics.feedback(), id, feedback(run, s, outcomes[i]), t);
-                }
-            }
-        }
+        Set<String> sampled = publish(env, run, Outcome.SYNTAX_ERROR, Outcome.PASS, Outcome.FAILURE, Outcome.RUNTIME_ERROR);
 
-        Map<String, Object> config = env.clientConfig();
-        config.put(LearnerConfig.RUN_CONFIG, run);
-        config.put(LearnerConfig.CHECKPOINT_STORE_DIR_CONFIG, store.toString());
-        config.put(LearnerConfig.STEPS_CONFIG, "4");
-        config.put(LearnerConfig.CHECKPOINT_INTERVAL_CONFIG, "2");
-        config.put(LearnerConfig.RL_BATCH_CONFIG, "3");
-        config.put(LearnerConfig.SL_BATCH_CONFIG, "2");
-        config.put(LearnerConfig.MICRO_BATCH_CONFIG, "2");
-        config.put(LearnerConfig.LR_CONFIG, "1e-3");
-        config.put(LearnerConfig.WARMUP_STEPS_CONFIG, "0");
-        config.put(LearnerConfig.RUN_EPOCH_MS_CONFIG, Long.toString(T0 - 1000));
-        config.put(BufferConfig.MIN_FILL_CONFIG, "8");
-        config.put(BufferConfig.MAX_POLICY_LAG_CONFIG, "100");
-        config.put(BufferConfig.SNAPSHOT_INTERVAL_STEPS_CONFIG, "2");
-        config.put(BufferConfig.BASELINE_WAIT_MS_CONFIG, "50000"); // siblings wait for their greedy program
-        config.put(BufferConfig.JOIN_WINDOW_MS_CONFIG, "1000");
-        config.put(BufferConfig.GRACE_MS_CONFIG, "1000");
-        config.put(BufferConfig.HORIZON_MS_CONFIG, "100000");
+        Map<String, Object> config = config(env, run);
         List<Long> seen = new ArrayList<>();
         LearnerService learner = new LearnerService(config);
         learner.setListener(new LearnerService.Listener() {
@@ -182,6 +149,79 @@ class LearnerServiceTest {
         List<ConsumerRecord<String, LearnerStep>> all = read(env, topics.learnerSteps(), LearnerStep.class);
         assertThat(all.get(4).value().getPolicyVersion()).isEqualTo(2);
         for (int i = 1; i < all.size(); i++) assertThat(all.get(i).timestamp()).isGreaterThan(all.get(i - 1).timestamp());
+    }
+
+    /**
+     * Problems p/1 and p/2, each with a greedy program of {@code outcomes[0]} and three sampled ones of the others, and
+     * their feedback; returns the sampled programs' ids.
+     */
+    private static Set<String> publish(KafkaEnv env, String run, Outcome... outcomes) throws Exception {
+        Topics topics = Topics.forRun(run);
+        Set<String> sampled = new java.util.HashSet<>();
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(env.clientConfig(), new StringSerializer(),
+                new ByteArraySerializer())) {
+            for (String id : List.of("p/1", "p/2")) send(env, producer, topics.problems(), id, problem(id), T0);
+            long t = T0;
+            for (String problem : List.of("p/1", "p/2")) {
+                for (int i = 0; i < 4; i++) {
+                    boolean greedy = i == 0;
+                    String id = problem + "@v0/test/0/" + (greedy ? "g" : Integer.toString(i));
+                    if (!greedy) sampled.add(id);
+                    Sample s = sample(run, id, problem, "    x = 1\n    return y\n", greedy);
+                    send(env, producer, topics.samples(), id, s, ++t);
+                    send(env, producer, topics.feedback(), id, feedback(run, s, outcomes[i]), t);
+                }
+            }
+        }
+        return sampled;
+    }
+
+    private Map<String, Object> config(KafkaEnv env, String run) {
+        Map<String, Object> config = env.clientConfig();
+        config.put(LearnerConfig.RUN_CONFIG, run);
+        config.put(LearnerConfig.CHECKPOINT_STORE_DIR_CONFIG, store.toString());
+        config.put(LearnerConfig.STEPS_CONFIG, "4");
+        config.put(LearnerConfig.CHECKPOINT_INTERVAL_CONFIG, "2");
+        config.put(LearnerConfig.RL_BATCH_CONFIG, "3");
+        config.put(LearnerConfig.SL_BATCH_CONFIG, "2");
+        config.put(LearnerConfig.MICRO_BATCH_CONFIG, "2");
+        config.put(LearnerConfig.LR_CONFIG, "1e-3");
+        config.put(LearnerConfig.WARMUP_STEPS_CONFIG, "0");
+        config.put(LearnerConfig.RUN_EPOCH_MS_CONFIG, Long.toString(T0 - 1000));
+        config.put(BufferConfig.MIN_FILL_CONFIG, "8");
+        config.put(BufferConfig.MAX_POLICY_LAG_CONFIG, "100");
+        config.put(BufferConfig.SNAPSHOT_INTERVAL_STEPS_CONFIG, "2");
+        config.put(BufferConfig.BASELINE_WAIT_MS_CONFIG, "50000"); // siblings wait for their greedy program
+        config.put(BufferConfig.JOIN_WINDOW_MS_CONFIG, "1000");
+        config.put(BufferConfig.GRACE_MS_CONFIG, "1000");
+        config.put(BufferConfig.HORIZON_MS_CONFIG, "100000");
+        return config;
+    }
+
+    @Test
+    void withTheSignalDrawEachBatchHoldsOnlyProgramsWhoseAdvantageIsNonZero(KafkaEnv env) throws Exception {
+        String run = env.createRun("learner-signal");
+        // Greedy FAILURE (1 of 3 passed): b = -0.3 + 1.3 / 3. Above it only the PASS; with negative.scale 0 the FAILURE
+        // (A = 0) and the RUNTIME_ERROR (A < 0, and its penalised line) add nothing to the gradient.
+        publish(env, run, Outcome.FAILURE, Outcome.PASS, Outcome.FAILURE, Outcome.RUNTIME_ERROR);
+        Map<String, Object> config = config(env, run);
+        config.put(LearnerConfig.STEPS_CONFIG, "2");
+        config.put(RewardConfig.NEGATIVE_SCALE_CONFIG, "0");
+        config.put(LearnerConfig.RL_DRAW_CONFIG, LearnerConfig.RL_DRAW_SIGNAL);
+        LearnerService learner = new LearnerService(config);
+        learner.run();
+        assertThat(learner.failure()).isNull();
+
+        Topics topics = Topics.forRun(run);
+        Map<String, Experience> byId = read(env, topics.experience(), Experience.class).stream().map(ConsumerRecord::value)
+                .collect(Collectors.toMap(Experience::getSampleId, e -> e));
+        assertThat(byId).hasSize(8);
+        List<LearnerStep> steps = read(env, topics.learnerSteps(), LearnerStep.class).stream().map(ConsumerRecord::value).toList();
+        assertThat(steps).hasSize(2);
+        for (LearnerStep s : steps) // both passes, and nothing else, though the batch has room for 3
+            assertThat(s.getSampleIds()).containsExactlyInAnyOrder("p/1@v0/test/0/1", "p/2@v0/test/0/1");
+        assertThat(byId.values().stream().filter(e -> !e.getGreedy()).filter(RltfLoss::entersGradient)
+                .map(Experience::getSampleId)).containsExactlyInAnyOrder("p/1@v0/test/0/1", "p/2@v0/test/0/1");
     }
 
     private static Problem problem(String id) {
