@@ -60,9 +60,15 @@ public final class ProblemImport {
         String topic = Topics.forRun(run).problems();
         List<Problem> published = new ArrayList<>(problems.size());
         List<Future<RecordMetadata>> acks = new ArrayList<>(problems.size());
+        // One request in flight: on topics created a moment ago the broker can refuse the first batch of a partition
+        // (NOT_LEADER_OR_FOLLOWER: the controller named it leader, its replica manager has not caught up) while it
+        // appends the later ones in flight; the retried first batch is then out of sequence and the whole publish
+        // waits out delivery.timeout.ms (2 minutes, seen once in five lab runs) before it is done again. A few
+        // thousand problems are a few dozen requests either way.
         try (KafkaProducer<String, Problem> producer = new KafkaProducer<>(
                 ClientConfigs.producer(common, "rltf-import-" + run, Map.of(ProducerConfig.ACKS_CONFIG, "all",
-                        ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true)),
+                        ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
+                        ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1)),
                 new StringSerializer(), new AvroSerializer<>(ClientConfigs.serde(common), false))) {
             for (Problem p : problems) {
                 Problem withRun = Problem.newBuilder(p).setRun(run).build();
