@@ -376,7 +376,9 @@ class RewardsTest {
             assertThatThrownBy(() -> new RewardConfig(Map.of(RewardConfig.ALPHA_MAX_CONFIG, bad))).as("" + bad)
                     .isInstanceOf(ConfigException.class).hasMessageContaining("reward.alpha.max");
         assertThat(RewardConfig.CONFIG.configKeys().get(RewardConfig.ALPHA_MAX_CONFIG).validator)
-                .hasToString("[1,...]");
+                .hasToString("a finite number >= 1");
+        assertThatThrownBy(() -> new RewardConfig(Map.of(RewardConfig.NEGATIVE_SCALE_CONFIG, "NaN")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("reward.negative.scale");
         assertThatThrownBy(() -> new BufferConfig(Map.of(BufferConfig.CAPACITY_CONFIG, 0)))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("buffer.capacity");
         assertThatThrownBy(() -> new BufferConfig(Map.of(BufferConfig.HORIZON_MS_CONFIG, 1000,
