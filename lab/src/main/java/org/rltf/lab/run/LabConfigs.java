@@ -62,6 +62,21 @@ public final class LabConfigs {
         return m;
     }
 
+    /**
+     * Parses the configuration of every service the run will start, so that a bad recipe value (a flag such as
+     * --rl-draw or --negative-scale, or a -c key=value) fails now, naming its key, and not after minutes of warm-up.
+     * The warm-up checkpoint's path is not known yet; the learners are checked with a stand-in (they read it when they
+     * start, not when parsed).
+     */
+    public void validate() {
+        for (int i = 0; i < s.graders(); i++) new GraderServiceConfig(grader(i));
+        new GeneratorConfig(generator());
+        new EvaluatorConfig(evaluator());
+        Path init = s.runDir().resolve("warm-up");
+        new LearnerConfig(rltfLearner(init));
+        if (s.compare()) new LearnerConfig(slOnlyLearner(init, s.runDir().resolve("sl-only"), s.steps()));
+    }
+
     /** Grader instance {@code i} of the online phase. */
     public Map<String, Object> grader(int i) {
         Map<String, Object> m = base(s.run());

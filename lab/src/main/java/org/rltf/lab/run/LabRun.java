@@ -114,6 +114,7 @@ public final class LabRun {
                 console.line("Prometheus metrics on http://localhost:%d/metrics", metrics.port());
             }
             configs = new LabConfigs(s, metrics == null ? cluster : PrometheusMetrics.withKafkaClientMeters(cluster));
+            configs.validate();
             for (String run : s.compare() ? List.of(s.run(), s.slRun()) : List.of(s.run())) {
                 ProblemImport.createTopics(cluster, run);
                 ProblemImport.publish(cluster, run, problems.all(), s.epochMs());
