@@ -102,6 +102,8 @@ public final class GeneratorService implements Service {
     private final EventClock clock;
 
     private long round;
+    /** The samples topic's partition count, read at start: each sample goes to its problem's partition. */
+    private int samplePartitions;
     private boolean deadLettersPending;
     private boolean waitingLogged;
     private long lastProgressNanos = System.nanoTime();
@@ -233,6 +235,7 @@ public final class GeneratorService implements Service {
         for (int i = backlog.checkpoints.size() - 1; i >= 0 && !follower.hasPolicy(); i--)
             offer(backlog.raw.get(i), backlog.checkpoints.get(i));
         flushDeadLetters();
+        samplePartitions = backlog.samplePartitions;
         limiter.counted(backlog.samples);
         if (follower.hasPolicy()) {
             ResumePoint at = backlog.own.getOrDefault(follower.version(), ResumePoint.FRESH);
@@ -251,6 +254,7 @@ public final class GeneratorService implements Service {
         final List<Checkpoint> checkpoints = new ArrayList<>();
         final Map<Long, ResumePoint> own = new HashMap<>();
         long samples;
+        int samplePartitions;
     }
 
     /**
@@ -262,6 +266,7 @@ public final class GeneratorService implements Service {
         Backlog backlog = new Backlog();
         List<TopicPartition> partitions = Partitions.assignFromBeginning(control,
                 List.of(topics.checkpoints(), topics.learnerSteps(), topics.samples()), startup.attemptTimeout());
+        backlog.samplePartitions = (int) partitions.stream().filter(tp -> tp.topic().equals(topics.samples())).count();
         Map<TopicPartition, Long> ends = Partitions.highWatermarks(config.originals(),
                 config.clientId(GeneratorConfig.ENDS_CONSUMER), partitions, startup.attemptTimeout());
         long deadline = System.nanoTime() + startup.timeout().toNanos();
@@ -380,13 +385,18 @@ public final class GeneratorService implements Service {
         metrics.roundPublished(samples.size(), System.nanoTime() - start);
     }
 
-    /** The round's records; serialized for each attempt, since serializing may need the schema registry. */
+    /**
+     * The round's records, each on its problem's partition (Partitions.ofProblem: the buffer computes a problem's
+     * baseline in the task that joins its samples); serialized for each attempt, since serializing may need the
+     * schema registry.
+     */
     private List<ProducerRecord<byte[], byte[]>> records(List<Sample> samples, long[] stamps) {
         String topic = topics.samples();
         List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>(samples.size());
         for (int i = 0; i < samples.size(); i++) {
             Sample s = samples.get(i);
-            records.add(new ProducerRecord<>(topic, null, stamps[i], keySerializer.serialize(topic, s.getSampleId()),
+            records.add(new ProducerRecord<>(topic, Partitions.ofProblem(s.getProblemId(), samplePartitions), stamps[i],
+                    keySerializer.serialize(topic, s.getSampleId()),
                     sampleSerializer.serialize(topic, s)));
         }
         return records;

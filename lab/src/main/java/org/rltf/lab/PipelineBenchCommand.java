@@ -83,8 +83,7 @@ public final class PipelineBenchCommand implements Callable<Integer> {
 
     @Option(names = "--commit-interval-ms", description = "The buffer's Kafka Streams commit.interval.ms (the "
             + "learner's streams.commit.interval.ms; default: Streams' own under exactly-once, 100). Each commit "
-            + "makes a batch of experiences visible: the repartition hop waits for one commit, the experience topic "
-            + "for the next.")
+            + "makes a batch of experiences visible on the experience topic.")
     Integer commitIntervalMs;
 
     @Option(names = "--seed", defaultValue = "1", description = "Seed of the synthetic payloads (default: ${DEFAULT-VALUE}).")

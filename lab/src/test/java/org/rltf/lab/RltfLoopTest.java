@@ -26,6 +26,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.rltf.broker.testing.KafkaEnv;
 import org.rltf.broker.testing.KafkaExtension;
+import org.rltf.broker.testing.TopicRecords;
 import org.rltf.events.BaselineSource;
 import org.rltf.events.Checkpoint;
 import org.rltf.events.DeadLetter;
@@ -160,7 +161,8 @@ class RltfLoopTest {
                 new ByteArraySerializer());
              AvroSerializer<Sample> serializer = new AvroSerializer<>(env.clientConfig(), false)) {
             producer.send(new ProducerRecord<>(topics.samples(), null, d.settings().epochMs(), "garbage", garbage)).get();
-            producer.send(new ProducerRecord<>(topics.samples(), null, d.settings().epochMs(), unknown.getSampleId(),
+            producer.send(new ProducerRecord<>(topics.samples(), TopicRecords.partition(producer, topics.samples(), unknown),
+                    d.settings().epochMs(), unknown.getSampleId(),
                     serializer.serialize(topics.samples(), unknown))).get();
         }
 

@@ -30,6 +30,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.rltf.broker.testing.KafkaEnv;
 import org.rltf.broker.testing.KafkaExtension;
+import org.rltf.broker.testing.TopicRecords;
 import org.rltf.events.BaselineSource;
 import org.rltf.events.Checkpoint;
 import org.rltf.events.ErrorCategory;
@@ -262,7 +263,8 @@ class LearnerServiceTest {
     private static void send(KafkaEnv env, KafkaProducer<String, byte[]> producer, String topic, String key,
                              SpecificRecord value, long timestamp) throws Exception {
         try (AvroSerializer<SpecificRecord> s = new AvroSerializer<>(env.clientConfig(), false)) {
-            producer.send(new ProducerRecord<>(topic, null, timestamp, key, s.serialize(topic, value))).get();
+            producer.send(new ProducerRecord<>(topic, TopicRecords.partition(producer, topic, value), timestamp, key,
+                    s.serialize(topic, value))).get();
         }
     }
 

@@ -102,6 +102,28 @@ public final class TopicAdmin implements AutoCloseable {
         return created;
     }
 
+    /**
+     * The partition count of the run's samples and feedback topics, which must exist and be co-partitioned: what
+     * {@link Partitions#ofProblem} divides by. Waits as {@link #awaitVisible} does for topics just created.
+     */
+    public int eventPartitions(Topics topics) {
+        List<String> names = List.of(topics.samples(), topics.feedback());
+        Map<String, TopicDescription> described;
+        try {
+            described = awaitVisible(names);
+        } catch (KafkaException e) {
+            throw new KafkaException("Cannot read the partitions of " + names + " (create the run's topics first: "
+                    + "rltf import): " + e.getMessage(), e);
+        }
+        int samples = described.get(topics.samples()).partitions().size();
+        int feedback = described.get(topics.feedback()).partitions().size();
+        if (samples != feedback)
+            throw new IllegalStateException("Topics of run '" + topics.run() + "' are not co-partitioned: "
+                    + describedCounts(new java.util.TreeMap<>(described)) + "; samples and feedback need the same "
+                    + "partition count");
+        return samples;
+    }
+
     /** Creates each topic that does not exist yet; returns the names it created. Shared with the schema registry. */
     public static Set<String> createIfMissing(Admin admin, List<NewTopic> topics) {
         Set<String> created = new HashSet<>();

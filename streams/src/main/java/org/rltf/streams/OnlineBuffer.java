@@ -37,6 +37,7 @@ import org.rltf.kernel.ClusterUnavailableException;
 import org.rltf.kernel.DeadLetters;
 import org.rltf.kernel.Outages;
 import org.rltf.kernel.RunConfig;
+import org.rltf.kernel.TopicAdmin;
 import org.rltf.schemas.Topics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -120,7 +121,11 @@ public final class OnlineBuffer implements AutoCloseable {
         DeadLetterPublisher.register(publisherId, deadLetters);
         try {
             BufferTopology.EventSerdes serdes = BufferTopology.EventSerdes.avro(props);
-            Topology topology = BufferTopology.build(run, buffer, rewards, serdes);
+            int partitions;
+            try (TopicAdmin admin = TopicAdmin.create(props)) {
+                partitions = admin.eventPartitions(Topics.forRun(run));
+            }
+            Topology topology = BufferTopology.build(run, partitions, buffer, rewards, serdes);
             Properties properties = new Properties();
             properties.putAll(props);
             KafkaStreams streams = new KafkaStreams(topology, properties);

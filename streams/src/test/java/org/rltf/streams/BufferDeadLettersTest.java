@@ -33,6 +33,7 @@ import org.rltf.events.Sample;
 import org.rltf.events.TestKind;
 import org.rltf.events.TestSuite;
 import org.rltf.kernel.DeadLetters;
+import org.rltf.kernel.Partitions;
 import org.rltf.schemas.Topics;
 import org.rltf.schemas.serde.AvroSerializer;
 
@@ -53,16 +54,18 @@ class BufferDeadLettersTest {
         try (KafkaProducer<byte[], byte[]> raw = new KafkaProducer<>(env.clientConfig(), new ByteArraySerializer(),
                 new ByteArraySerializer());
              AvroSerializer<Problem> problems = new AvroSerializer<>(env.clientConfig(), false)) {
+            // All on the partition of the good pair below, so that the buffer has read them when it has read that.
+            int home = Partitions.ofProblem("p", raw.partitionsFor(topics.feedback()).size());
             // A tombstone on feedback: no verdict to join, and the join would drop it without a word.
-            raw.send(new ProducerRecord<>(topics.feedback(), null, t, bytes("tombstone"), (byte[]) null)).get();
+            raw.send(new ProducerRecord<>(topics.feedback(), home, t, bytes("tombstone"), (byte[]) null)).get();
             // A Problem event on feedback: the wire format is right, the schema is not (its reason holds both schemas).
             Problem p = Problem.newBuilder().setRun(run).setId("p").setDataset("d").setSplit("train").setPrompt("x".repeat(3000))
                     .setTests(TestSuite.newBuilder().setKind(TestKind.ASSERT).setAsserts(List.of("assert True")).build())
                     .build();
-            raw.send(new ProducerRecord<>(topics.feedback(), null, t, bytes("mismatch"),
+            raw.send(new ProducerRecord<>(topics.feedback(), home, t, bytes("mismatch"),
                     problems.serialize(topics.problems(), p))).get();
             // Garbage on samples: the grader's to dead-letter, not the buffer's.
-            raw.send(new ProducerRecord<>(topics.samples(), null, t, bytes("garbage"), bytes("not an avro record"))).get();
+            raw.send(new ProducerRecord<>(topics.samples(), home, t, bytes("garbage"), bytes("not an avro record"))).get();
         }
         // A good pair after the bad records, so the test knows when the buffer has read past them.
         Sample s = sample(run, "p@v0/0/0", "p", 0, false, 2);

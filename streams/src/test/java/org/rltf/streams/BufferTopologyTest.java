@@ -62,7 +62,7 @@ class BufferTopologyTest {
                 BufferConfig.MIN_FILL_CONFIG, 1));
         b.putAll(bufferProps);
         buffer = new BufferConfig(b);
-        var topology = BufferTopology.build(RUN, buffer, new RewardConfig(rewardProps), serdeConfig);
+        var topology = BufferTopology.build(RUN, 1, buffer, new RewardConfig(rewardProps), serdeConfig);
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "ttd-buffer");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");

@@ -29,6 +29,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.rltf.broker.testing.KafkaEnv;
 import org.rltf.broker.testing.KafkaExtension;
+import org.rltf.broker.testing.TopicRecords;
 import org.rltf.events.BaselineSource;
 import org.rltf.events.DeadLetter;
 import org.rltf.events.ErrorCategory;
@@ -36,6 +37,7 @@ import org.rltf.events.Experience;
 import org.rltf.events.Feedback;
 import org.rltf.events.Outcome;
 import org.rltf.events.Sample;
+import org.rltf.kernel.Partitions;
 import org.rltf.schemas.InvalidEventException;
 import org.rltf.schemas.Topics;
 import org.rltf.schemas.serde.AvroSerdes;
@@ -65,6 +67,8 @@ class OnlineBufferBrokerTest {
              KafkaProducer<byte[], byte[]> rawProducer = new KafkaProducer<>(env.clientConfig(),
                      new ByteArraySerializer(), new ByteArraySerializer())) {
             online.awaitRunning(Duration.ofSeconds(60));
+            int partitions = sampleProducer.partitionsFor(topics.samples()).size();
+            assertThat(partitions).isGreaterThan(1);
 
             // Round 1 of problem p at version 0: one greedy program (FAILURE 1/2 -> 0.35) and three samples.
             long t = 1_700_000_000_000L;
@@ -75,7 +79,8 @@ class OnlineBufferBrokerTest {
             Sample lost = sample(run, "p@v0/0/4", "p", 0, false, "x");
             List<Sample> round = List.of(a, b, c, g, lost);
             for (Sample s : round)
-                sampleProducer.send(new ProducerRecord<>(topics.samples(), null, t, s.getSampleId(), s)).get();
+                sampleProducer.send(new ProducerRecord<>(topics.samples(), at(sampleProducer, topics.samples(), s), t,
+                        s.getSampleId(), s)).get();
             List<Feedback> grades = List.of(
                     feedback(a, Outcome.PASS, 2, 2),
                     feedback(b, Outcome.RUNTIME_ERROR, 0, 2, ErrorCategory.U_LINE, 9, 21),
@@ -88,16 +93,32 @@ class OnlineBufferBrokerTest {
                     "not an avro record".getBytes(StandardCharsets.UTF_8))).get();
             Sample broken = Sample.newBuilder(sample(run, "p@v0/0/5", "p", 0, false, 3))
                     .setTokenEnds(List.of(1)).build();
-            sampleProducer.send(new ProducerRecord<>(topics.samples(), null, t, broken.getSampleId(), broken)).get();
+            sampleProducer.send(new ProducerRecord<>(topics.samples(), at(sampleProducer, topics.samples(), broken), t,
+                    broken.getSampleId(), broken)).get();
             for (Feedback f : grades)
-                feedbackProducer.send(new ProducerRecord<>(topics.feedback(), null, t + 500, f.getSampleId(), f)).get();
-            feedbackProducer.send(new ProducerRecord<>(topics.feedback(), null, t + 500, broken.getSampleId(),
-                    feedback(broken, Outcome.PASS, 1, 1))).get();
+                feedbackProducer.send(new ProducerRecord<>(topics.feedback(), at(feedbackProducer, topics.feedback(), f),
+                        t + 500, f.getSampleId(), f)).get();
+            Feedback brokenGrade = feedback(broken, Outcome.PASS, 1, 1);
+            feedbackProducer.send(new ProducerRecord<>(topics.feedback(), at(feedbackProducer, topics.feedback(), brokenGrade),
+                    t + 500, broken.getSampleId(), brokenGrade)).get();
+
+            // Off their problem's partition: a sample sent where Kafka's default partitioner puts its sample id, and a
+            // feedback one partition past its problem's. Either would split the problem's group across tasks.
+            Sample misplaced = sample(run, "p@v0/0/6", "p", 0, false, 2);
+            int home = Partitions.ofProblem("p", partitions);
+            sampleProducer.send(new ProducerRecord<>(topics.samples(), (home + 1) % partitions, t, misplaced.getSampleId(),
+                    misplaced)).get();
+            feedbackProducer.send(new ProducerRecord<>(topics.feedback(), home, t + 500, misplaced.getSampleId(),
+                    feedback(misplaced, Outcome.PASS, 2, 2))).get();
+            Sample strayed = sample(run, "p@v0/0/7", "p", 0, false, 2);
+            sampleProducer.send(new ProducerRecord<>(topics.samples(), home, t, strayed.getSampleId(), strayed)).get();
+            feedbackProducer.send(new ProducerRecord<>(topics.feedback(), (home + 1) % partitions, t + 500,
+                    strayed.getSampleId(), feedback(strayed, Outcome.PASS, 2, 2))).get();
 
             // The app keeps going after the bad records: a later pair is processed too.
             Sample later = sample(run, "p@v0/1/1", "p", 0, false, 2);
-            sampleProducer.send(new ProducerRecord<>(topics.samples(), null, t + 1_000, later.getSampleId(), later)).get();
-            feedbackProducer.send(new ProducerRecord<>(topics.feedback(), null, t + 1_200, later.getSampleId(),
+            sampleProducer.send(new ProducerRecord<>(topics.samples(), home, t + 1_000, later.getSampleId(), later)).get();
+            feedbackProducer.send(new ProducerRecord<>(topics.feedback(), home, t + 1_200, later.getSampleId(),
                     feedback(later, Outcome.FAILURE, 0, 2))).get();
 
             List<String> expected = List.of("p@v0/0/0", "p@v0/0/1", "p@v0/0/2", "p@v0/0/3", "p@v0/1/1");
@@ -124,13 +145,25 @@ class OnlineBufferBrokerTest {
             assertThat(online.sandboxErrors()).isEqualTo(1);
 
             // The garbage sample is the grader's to dead-letter (BufferDeadLettersTest): only the pair is here.
-            Map<String, DeadLetter> dead = readDeadLetters(env, topics, 1);
+            Map<String, DeadLetter> dead = readDeadLetters(env, topics, 3);
             assertThat(dead).doesNotContainKey("garbage");
             DeadLetter unrewardable = dead.get("p@v0/0/5");
             assertThat(unrewardable.getReason()).contains("token_ends");
             assertThat(unrewardable.getErrorClass()).isEqualTo(InvalidEventException.class.getName());
+            DeadLetter offSample = dead.get("p@v0/0/6");
+            assertThat(offSample.getTopic()).isEqualTo(topics.samples());
+            assertThat(offSample.getPartition()).isEqualTo((home + 1) % partitions);
+            assertThat(offSample.getReason()).contains("Sample p@v0/0/6 of problem p is on partition " + (home + 1) % partitions
+                    + ", not on its problem's partition " + home + " of " + partitions);
+            DeadLetter offFeedback = dead.get("p@v0/0/7");
+            assertThat(offFeedback.getTopic()).isEqualTo(topics.feedback());
+            assertThat(offFeedback.getReason()).contains("Feedback p@v0/0/7 of problem p is on partition");
             assertThat(online.state()).isEqualTo(KafkaStreams.State.RUNNING);
         }
+    }
+
+    private static Integer at(KafkaProducer<?, ?> producer, String topic, Object event) {
+        return TopicRecords.partition(producer, topic, event);
     }
 
     private static Map<String, ConsumerRecord<String, Experience>> readExperience(KafkaEnv env, Topics topics, int n) {

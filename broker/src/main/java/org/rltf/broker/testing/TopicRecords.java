@@ -15,6 +15,9 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.rltf.events.Experience;
+import org.rltf.events.Feedback;
+import org.rltf.events.Sample;
 import org.rltf.kernel.ClientConfigs;
 import org.rltf.kernel.Partitions;
 import org.rltf.schemas.serde.AvroDeserializer;
@@ -28,20 +31,34 @@ public final class TopicRecords {
     private TopicRecords() {
     }
 
-    /** Sends {@code values} to {@code topic}, each keyed by {@code key(value)}, at event time {@code timestamp}; waits for each ack. */
+    /**
+     * Sends {@code values} to {@code topic}, each keyed by {@code key(value)}, at event time {@code timestamp}; waits
+     * for each ack. Samples, feedback and experiences go to their problem's partition ({@link Partitions#ofProblem}),
+     * as the services send them; other events where the key's hash puts them.
+     */
     public static <V extends SpecificRecord> void send(KafkaEnv env, String topic, long timestamp,
                                                        java.util.function.Function<V, String> key, List<V> values) {
         Map<String, Object> config = ClientConfigs.producer(env.clientConfig(), "test-producer", Map.of(
                 ProducerConfig.ACKS_CONFIG, "all"));
         try (KafkaProducer<String, V> producer = new KafkaProducer<>(config, new StringSerializer(),
                 new AvroSerializer<>(ClientConfigs.serde(env.clientConfig()), false))) {
-            for (V v : values) producer.send(new ProducerRecord<>(topic, null, timestamp, key.apply(v), v)).get();
+            for (V v : values)
+                producer.send(new ProducerRecord<>(topic, partition(producer, topic, v), timestamp, key.apply(v), v)).get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         } catch (ExecutionException e) {
             throw new IllegalStateException("send to " + topic + " failed", e.getCause());
         }
+    }
+
+    /** The partition of a problem's events for samples, feedback and experiences; null (the key's hash) otherwise. */
+    public static Integer partition(org.apache.kafka.clients.producer.Producer<?, ?> producer, String topic,
+                                    Object value) {
+        String problem = value instanceof Sample s ? s.getProblemId()
+                : value instanceof Feedback f ? f.getProblemId()
+                : value instanceof Experience e ? e.getProblemId() : null;
+        return problem == null ? null : Partitions.ofProblem(problem, producer.partitionsFor(topic).size());
     }
 
     /** Every committed record of {@code topic} now, in partition then offset order. */

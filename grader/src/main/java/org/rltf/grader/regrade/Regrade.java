@@ -24,6 +24,7 @@ import org.rltf.events.Sample;
 import org.rltf.grader.Grader;
 import org.rltf.grader.GraderConfig;
 import org.rltf.kernel.ClientConfigs;
+import org.rltf.kernel.Partitions;
 import org.rltf.kernel.TopicAdmin;
 import org.rltf.kernel.TopicScan;
 import org.rltf.schemas.Topics;
@@ -188,11 +189,26 @@ public final class Regrade {
                 Map.of(ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true));
         try (KafkaProducer<String, Feedback> producer = new KafkaProducer<>(config, new StringSerializer(),
                 new AvroSerializer<>(ClientConfigs.serde(cluster), false))) {
+            // On its problem's partition, where the buffer expects a run's feedback (Partitions.ofProblem).
+            int partitions = producer.partitionsFor(target.feedback()).size();
+            List<java.util.concurrent.Future<?>> acks = new ArrayList<>(regraded.size());
             for (Feedback f : regraded) {
                 Feedback moved = Feedback.newBuilder(f).setRun(options.toRun()).build();
-                producer.send(new ProducerRecord<>(target.feedback(), null, times.get(f.getSampleId()), f.getSampleId(), moved));
+                acks.add(producer.send(new ProducerRecord<>(target.feedback(),
+                        Partitions.ofProblem(f.getProblemId(), partitions), times.get(f.getSampleId()), f.getSampleId(),
+                        moved)));
             }
-            producer.flush();
+            for (int i = 0; i < acks.size(); i++) {
+                try {
+                    acks.get(i).get();
+                } catch (ExecutionException e) {
+                    throw new IllegalStateException("publishing the regraded feedback of " + regraded.get(i).getSampleId()
+                            + " to " + target.feedback() + " failed: " + e.getCause(), e.getCause());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while publishing to " + target.feedback(), e);
+                }
+            }
         }
     }
 }

@@ -289,7 +289,9 @@ public final class GraderService implements Service {
             for (Pending p : batch.pending) {
                 Feedback feedback = grading.await(p.future(), p.problem(), p.sample());
                 batch.published.add(feedback);
-                producer.send(new ProducerRecord<>(topics.feedback(), null, p.record().timestamp(),
+                // On the sample's partition: the buffer joins a sample with its feedback in one task (the topics are
+                // co-partitioned, by problem id: Partitions.ofProblem).
+                producer.send(new ProducerRecord<>(topics.feedback(), p.record().partition(), p.record().timestamp(),
                         keySerializer.serialize(topics.feedback(), p.sample().getSampleId()),
                         feedbackSerializer.serialize(topics.feedback(), feedback)));
             }

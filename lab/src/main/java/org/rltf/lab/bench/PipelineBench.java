@@ -42,6 +42,7 @@ import org.rltf.events.Sample;
 import org.rltf.grader.service.GraderService;
 import org.rltf.grader.service.GraderServiceConfig;
 import org.rltf.kernel.ClientConfigs;
+import org.rltf.kernel.Partitions;
 import org.rltf.kernel.RunConfig;
 import org.rltf.kernel.TopicAdmin;
 import org.rltf.kernel.TopicLayoutConfig;
@@ -477,6 +478,7 @@ public final class PipelineBench {
         private final SyntheticEvents events;
         private final int maxTransaction;
         private final Duration stall;
+        private final int partitions;
         private long next;
         private long bytes;
         private long count;
@@ -493,6 +495,7 @@ public final class PipelineBench {
             this.maxTransaction = maxTransaction;
             this.stall = stall;
             producer.initTransactions();
+            this.partitions = producer.partitionsFor(topic).size();
         }
 
         /**
@@ -528,8 +531,9 @@ public final class PipelineBench {
                 byte[] value = serializer.serialize(topic, s);
                 bytes += value.length;
                 count++;
-                out.add(new ProducerRecord<>(topic, null, System.currentTimeMillis(), keys.serialize(topic, s.getSampleId()),
-                        value));
+                // On its problem's partition, as the generator service sends it (Partitions.ofProblem).
+                out.add(new ProducerRecord<>(topic, Partitions.ofProblem(s.getProblemId(), partitions),
+                        System.currentTimeMillis(), keys.serialize(topic, s.getSampleId()), value));
             }
             return out;
         }
