@@ -22,13 +22,14 @@ public final class Partitions {
     }
 
     /**
-     * The partition of {@code samples}, {@code feedback} and {@code experience} that holds every event of problem
+     * The partition of {@code samples} and {@code feedback} that holds every event of problem
      * {@code problemId}: Kafka's default partitioner's choice for the problem id as the key (murmur2 of its UTF-8
      * bytes), so any Java client, or librdkafka's {@code murmur2_random}, computes the same. The events stay keyed by
      * sample id (the buffer joins on it) but are partitioned by problem, so that the one task that joins a sample
      * with its feedback also sees the rest of its problem's group and computes the baseline without a repartition
-     * hop (ARCHITECTURE.md "Topics"). The generator sends each sample to this partition, the grader each feedback to
-     * its sample's, and the buffer dead-letters a sample found anywhere else.
+     * hop (README.md "Topics"). The generator sends each sample to this partition, the grader each feedback to its
+     * sample's, and the buffer dead-letters a sample or feedback found anywhere else. The buffer's experience topic
+     * keeps Kafka's default partitioning by its sample-id key: nothing downstream groups it by problem.
      */
     public static int ofProblem(String problemId, int partitions) {
         if (partitions < 1) throw new IllegalArgumentException("partitions must be >= 1, got " + partitions);
