@@ -33,8 +33,9 @@ public final class TopicRecords {
 
     /**
      * Sends {@code values} to {@code topic}, each keyed by {@code key(value)}, at event time {@code timestamp}; waits
-     * for each ack. Samples, feedback and experiences go to their problem's partition ({@link Partitions#ofProblem}),
-     * as the services send them; other events where the key's hash puts them.
+     * for each ack. Samples and feedback go to their problem's partition ({@link Partitions#ofProblem}), as the
+     * services send them; experiences too (the buffer leaves them where their sample-id key's hash puts them, and no
+     * reader depends on either); other events where the key's hash puts them.
      */
     public static <V extends SpecificRecord> void send(KafkaEnv env, String topic, long timestamp,
                                                        java.util.function.Function<V, String> key, List<V> values) {

@@ -2,7 +2,6 @@ package org.rltf.lab.chaos;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -13,10 +12,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -357,27 +354,13 @@ public final class ChaosRun {
 
     private void reportExits() {
         for (Child c : children.values())
-            if (c.unexpectedExit() != null && exitsReported.add(c.name()))
-            {
+            if (c.unexpectedExit() != null && exitsReported.add(c.name())) {
                 say(c.name() + " exited by itself with status " + c.unexpectedExit() + " (not restarted); see " + c.log()
                         + "; its last lines:");
                 // Printed here because a test's temporary directory, and the log in it, is gone by the time anyone
                 // looks: an exit seen once in five CI runs was never explained for want of this log.
-                logTail(c.log(), 40).forEach(line -> say("  | " + line));
+                c.tail(40).lines().forEach(line -> say("  | " + line));
             }
-    }
-
-    private static List<String> logTail(Path log, int lines) {
-        try (Stream<String> all = Files.lines(log, StandardCharsets.UTF_8)) {
-            Deque<String> last = new ArrayDeque<>(lines);
-            all.forEach(line -> {
-                if (last.size() == lines) last.removeFirst();
-                last.addLast(line);
-            });
-            return List.copyOf(last);
-        } catch (IOException | UncheckedIOException e) {
-            return List.of("(log not readable: " + e + ")");
-        }
     }
 
     private boolean waitFor(BooleanSupplier condition, Duration timeout) {
