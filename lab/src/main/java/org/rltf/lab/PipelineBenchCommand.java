@@ -86,6 +86,10 @@ public final class PipelineBenchCommand implements Callable<Integer> {
             + "makes a batch of experiences visible on the experience topic.")
     Integer commitIntervalMs;
 
+    @Option(names = "--stream-threads", description = "The buffer's Kafka Streams num.stream.threads (the learner's "
+            + "streams.num.stream.threads; default: Streams' own, 1). Its tasks, one per partition, are spread over them.")
+    Integer streamThreads;
+
     @Option(names = "--seed", defaultValue = "1", description = "Seed of the synthetic payloads (default: ${DEFAULT-VALUE}).")
     long seed;
 
@@ -109,7 +113,7 @@ public final class PipelineBenchCommand implements Callable<Integer> {
         try {
             options = new PipelineBench.Options(bootstrapServers, schemaRegistryUrl, dir, rate, warmupSamples,
                     pacedSamples, samples, snapshotSizes, snapshotRepeats, completionTokens, promptTokens, groupSize,
-                    problems, partitions, maxTransaction, graderBatch, graderLingerMs, retryBackoffMs, commitIntervalMs, seed, Duration.ofSeconds(stallSeconds));
+                    problems, partitions, maxTransaction, graderBatch, graderLingerMs, retryBackoffMs, commitIntervalMs, streamThreads, seed, Duration.ofSeconds(stallSeconds));
         } catch (IllegalArgumentException e) {
             System.err.println(e.getMessage());
             return 2;

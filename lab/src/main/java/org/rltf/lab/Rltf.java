@@ -12,6 +12,7 @@ import org.rltf.grader.service.GraderServiceConfig;
 import org.rltf.kernel.ClusterUnavailableException;
 import org.rltf.learner.LearnerConfig;
 import org.rltf.learner.LearnerService;
+import org.rltf.policy.CheckpointException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -47,25 +48,25 @@ public final class Rltf implements Runnable {
 
     public static void main(String[] args) {
         configureOffline();
-        CommandLine cli = commandLine();
-        // A bad config value is the user's to fix: one line naming the key, not a stack trace.
-        cli.setExecutionExceptionHandler((e, command, parsed) -> {
-            if (e instanceof org.apache.kafka.common.config.ConfigException) {
-                command.getErr().println("rltf " + command.getCommandName() + ": invalid configuration: " + e.getMessage());
-                return 2;
-            }
-            if (e instanceof ClusterUnavailableException) { // names the servers and the key already
-                command.getErr().println("rltf " + command.getCommandName() + ": " + e.getMessage());
-                return 1;
-            }
-            throw e;
-        });
-        System.exit(cli.execute(args));
+        System.exit(commandLine().execute(args));
     }
 
     /** The command line with every subcommand, the services' generated from their config specs. */
     static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new Rltf());
+        // A bad config value or a directory that is not a checkpoint is the user's to fix: one line naming it, not a
+        // stack trace.
+        cli.setExecutionExceptionHandler((e, command, parsed) -> {
+            if (e instanceof org.apache.kafka.common.config.ConfigException) {
+                command.getErr().println("rltf " + command.getCommandName() + ": invalid configuration: " + e.getMessage());
+                return 2;
+            }
+            if (e instanceof ClusterUnavailableException || e instanceof CheckpointException) { // they name what and where
+                command.getErr().println("rltf " + command.getCommandName() + ": " + e.getMessage());
+                return 1;
+            }
+            throw e;
+        });
         cli.addSubcommand("grader", ServiceCommand.create("grader", GraderServiceConfig.SPEC, Map.of(
                 "--group", GraderServiceConfig.GROUP_ID_CONFIG,
                 "--batch-size", GraderServiceConfig.BATCH_MAX_RECORDS_CONFIG,

@@ -275,11 +275,15 @@ public final class Rewards {
     public static Experience withBaseline(Experience experience, float baseline, BaselineSource source,
                                           RewardConfig config) {
         checkBaseline(baseline, source);
-        return Experience.newBuilder(experience)
-                .setBaseline(baseline)
-                .setBaselineSource(source)
-                .setSequenceAdvantage(sequenceAdvantage(experience.getReward(), baseline, config))
-                .build();
+        // A field-by-field shallow copy: Experience.newBuilder(experience) deep-copies the per-token arrays, which
+        // was 5% of the buffer's stream thread in the pipeline bench's profile. Nothing mutates an event's lists, so
+        // the two records may share them; the copy's three fields are its own.
+        Experience out = new Experience();
+        for (int i = 0; i < Experience.SCHEMA$.getFields().size(); i++) out.put(i, experience.get(i));
+        out.setBaseline(baseline);
+        out.setBaselineSource(source);
+        out.setSequenceAdvantage(sequenceAdvantage(experience.getReward(), baseline, config));
+        return out;
     }
 
     // The caller computed the baseline: a bad one is a bug, not bad data.

@@ -207,6 +207,11 @@ class RewardsTest {
         assertThat(rebased.getBaselineSource()).isEqualTo(BaselineSource.GREEDY);
         assertThat(rebased.getSequenceAdvantage()).isCloseTo(-1.6f, within(EPS));
         assertThat(Rewards.advantages(rebased)[0]).isCloseTo(-1.6f, within(EPS));
+        // Everything else is the joined experience's, which itself is left as it was.
+        assertThat(rebased).isEqualTo(Experience.newBuilder(joined).setBaseline(1f).setBaselineSource(BaselineSource.GREEDY)
+                .setSequenceAdvantage(rebased.getSequenceAdvantage()).build());
+        assertThat(joined.getBaselineSource()).isEqualTo(BaselineSource.NONE);
+        assertThat(joined.getSequenceAdvantage()).isEqualTo(-0.6f);
         // Where a baseline came from is the buffer's to say, and a missing one is 0: anything else is a bug.
         assertThatThrownBy(() -> Rewards.withBaseline(joined, 0.5f, BaselineSource.NONE, PAPER))
                 .isInstanceOf(IllegalArgumentException.class);

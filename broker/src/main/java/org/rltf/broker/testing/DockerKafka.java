@@ -15,7 +15,7 @@ import org.slf4j.LoggerFactory;
  */
 final class DockerKafka {
     private static final Logger log = LoggerFactory.getLogger(DockerKafka.class);
-    static final String IMAGE = "apache/kafka:4.1.1";
+    static final String IMAGE = "apache/kafka:4.1.2";
 
     private DockerKafka() {
     }

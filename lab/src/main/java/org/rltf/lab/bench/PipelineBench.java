@@ -88,7 +88,7 @@ public final class PipelineBench {
                           int pacedSamples, int samples, List<Integer> snapshotSizes, int snapshotRepeats,
                           int completionTokens, int promptTokens, int groupSize, int problems, int partitions,
                           int maxTransaction, Integer graderBatch, Long graderLingerMs, Integer retryBackoffMs,
-                          Integer commitIntervalMs, long seed, Duration stall) {
+                          Integer commitIntervalMs, Integer streamThreads, long seed, Duration stall) {
         public Options {
             Objects.requireNonNull(dir, "dir");
             snapshotSizes = List.copyOf(snapshotSizes).stream().sorted().toList();
@@ -106,6 +106,7 @@ public final class PipelineBench {
             if (graderLingerMs != null && graderLingerMs < 0) throw new IllegalArgumentException("grader linger must be >= 0 ms");
             if (retryBackoffMs != null && retryBackoffMs < 0) throw new IllegalArgumentException("retry backoff must be >= 0");
             if (commitIntervalMs != null && commitIntervalMs < 1) throw new IllegalArgumentException("commit interval must be >= 1 ms");
+            if (streamThreads != null && streamThreads < 1) throw new IllegalArgumentException("stream threads must be >= 1");
         }
     }
 
@@ -124,20 +125,22 @@ public final class PipelineBench {
 
     public record Report(String broker, int partitions, int completionTokens, int promptTokens, double sampleBytes,
                          double feedbackBytes, double experienceBytes, Flow raw, Flow unpaced, Flow paced,
+                         List<Flow> pacedHops,
                          double rate, List<SnapshotCost> snapshots, int capacity, int graderBatch,
-                         long graderLingerMs, int commitIntervalMs, int retryBackoffMs, long duplicates,
+                         long graderLingerMs, int commitIntervalMs, int streamThreads, int retryBackoffMs, long duplicates,
                          LogBytes logBytes) {
         public double throughputRatio() { return unpaced.perSecond() / raw.perSecond(); }
 
         public void print(PrintStream out) {
             out.printf("rltf bench pipeline: %s, %d partitions; %d-token completions, %d-token prompts; means serialised: "
                             + "sample %.0f B, feedback %.0f B, experience %.0f B; grader batches of up to %d, "
-                            + "transactions lingering %d ms; the buffer's commit.interval.ms %d; transactional producers' "
+                            + "transactions lingering %d ms; the buffer's commit.interval.ms %d, num.stream.threads %d; "
+                            + "transactional producers' "
                             + "retry.backoff.ms %d%n",
                     broker, partitions, completionTokens, promptTokens, sampleBytes, feedbackBytes, experienceBytes,
-                    graderBatch, graderLingerMs, commitIntervalMs, retryBackoffMs);
+                    graderBatch, graderLingerMs, commitIntervalMs, streamThreads, retryBackoffMs);
             out.printf("%-62s %9s %9s %11s %9s %9s%n", "path", "records", "seconds", "records/s", "p50 ms", "p99 ms");
-            for (Flow f : List.of(raw, unpaced, paced))
+            for (Flow f : Stream.concat(Stream.of(raw, unpaced, paced), pacedHops.stream()).toList())
                 out.printf("%-62s %9d %9.2f %11.1f %9.1f %9.1f%n", f.name(), f.records(), f.seconds(), f.perSecond(),
                         f.p50Ms(), f.p99Ms());
             out.printf("%-62s %9s %9s %11s %9s %14s%n", "buffer snapshot (learner-side read)", "entries", "returned",
@@ -155,6 +158,8 @@ public final class PipelineBench {
                             s.medianMs() < 100 ? "met" : "missed"),
                     () -> out.println("snapshot of 6,400 entries: not measured (no --snapshot-sizes 6400)"));
             out.printf("latency: a sample's produce time to its Experience on the experience topic (read_committed); the "
+                    + "rows 'of which' stop at its sample's and its feedback's commits, so the buffer's hop (join, rewards, "
+                    + "store, its own transaction) is the paced row less the feedback row; the "
                     + "buffer's store holds it no later. buffer.capacity raised to %d so a snapshot returns every "
                     + "entry in the horizon.%s%n", capacity, duplicates == 0 ? "" : " DUPLICATES seen: " + duplicates);
         }
@@ -225,6 +230,7 @@ public final class PipelineBench {
             streams.put(StreamsConfig.STATE_DIR_CONFIG, state.toString());
             streams.putAll(producerOverrides); // Streams' producer prefix is the kernel's too
             if (o.commitIntervalMs() != null) streams.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, o.commitIntervalMs());
+            if (o.streamThreads() != null) streams.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, o.streamThreads());
             OnlineBuffer buffer = OnlineBuffer.start(streams, run, new BufferConfig(Map.of(
                     BufferConfig.CAPACITY_CONFIG, capacity, BufferConfig.MIN_FILL_CONFIG, Math.min(capacity, 256))), new RewardConfig(Map.of()));
             open.add(buffer);
@@ -257,6 +263,15 @@ public final class PipelineBench {
             ArrivalTail experiences = new ArrivalTail(
                     ClientConfigs.readCommittedConsumer(common, "rltf-bench-tail-" + run), topics.experience());
             open.add(experiences);
+            // The paced phase's latency hop by hop: when each sample, and then its feedback, became visible to a
+            // read_committed consumer (every hop carries the sample's record timestamp over), so a miss of the latency
+            // target says which stage it is spent in.
+            ArrivalTail samplesSeen = new ArrivalTail(
+                    ClientConfigs.readCommittedConsumer(common, "rltf-bench-tail-samples-" + run), topics.samples());
+            open.add(samplesSeen);
+            ArrivalTail feedbackSeen = new ArrivalTail(
+                    ClientConfigs.readCommittedConsumer(common, "rltf-bench-tail-feedback-" + run), topics.feedback());
+            open.add(feedbackSeen);
             Map<String, Object> generatorConfig = new HashMap<>(common);
             generatorConfig.putAll(producerOverrides);
             Generator generator = new Generator(generatorConfig, run, topics.samples(), events, o.maxTransaction(), o.stall());
@@ -276,6 +291,14 @@ public final class PipelineBench {
             experiences.await(PACED, o.pacedSamples(), o.stall(), () -> progressLine(progress, experiences, PACED, o.pacedSamples()));
             produced += o.pacedSamples();
             Flow paced = flow(String.format("pipeline paced at %.0f samples/s", o.rate()), experiences.phase(PACED), pacedStart);
+            samplesSeen.await(PACED, o.pacedSamples(), o.stall(), () -> { });
+            feedbackSeen.await(PACED, o.pacedSamples(), o.stall(), () -> { });
+            List<Flow> pacedHops = List.of(
+                    flow("  of which: sample committed (generator's transaction)", samplesSeen.phase(PACED), pacedStart),
+                    flow("  of which: feedback committed (+ grader's transaction)", feedbackSeen.phase(PACED), pacedStart));
+            // Not read on through the unpaced phase: their reads would take CPU from the throughput it measures.
+            samplesSeen.close();
+            feedbackSeen.close();
 
             List<SnapshotCost> snapshots = new ArrayList<>();
             int fills = 0;
@@ -309,9 +332,10 @@ public final class PipelineBench {
             long duplicates = Stream.of("warm-up", PACED, UNPACED).mapToLong(p -> experiences.phase(p).duplicates()).sum();
             for (int f = 0; f < fills; f++) duplicates += experiences.phase("fill" + f).duplicates();
             return new Report(broker, o.partitions(), o.completionTokens(), o.promptTokens(), generator.meanBytes(),
-                    feedbackBytes, experiences.phase(UNPACED).meanBytes(), raw, unpaced, paced, o.rate(), snapshots,
+                    feedbackBytes, experiences.phase(UNPACED).meanBytes(), raw, unpaced, paced, pacedHops, o.rate(), snapshots,
                     capacity, graderBatch, grader.config().transactionLingerMs(),
                     o.commitIntervalMs() == null ? EOS_COMMIT_INTERVAL_MS : o.commitIntervalMs(),
+                    o.streamThreads() == null ? 1 : o.streamThreads(),
                     o.retryBackoffMs() == null ? ClientConfigs.TRANSACTION_RETRY_BACKOFF_MS : o.retryBackoffMs(),
                     duplicates, logBytes);
         } catch (IOException e) {

@@ -25,7 +25,7 @@ class PipelineBenchTest {
     @Test
     void reportsEveryNumber(KafkaEnv env, @TempDir Path dir) {
         PipelineBench.Options options = new PipelineBench.Options(env.bootstrapServers(), env.schemaRegistryUrl(), dir,
-                200, 10, 40, 60, List.of(120, 250), 2, 32, 16, 5, 8, 2, 20, null, 50L, 5, 20, 1L, Duration.ofSeconds(90));
+                200, 10, 40, 60, List.of(120, 250), 2, 32, 16, 5, 8, 2, 20, null, 50L, 5, 20, 2, 1L, Duration.ofSeconds(90));
         ByteArrayOutputStream progress = new ByteArrayOutputStream();
         PipelineBench.Report report = PipelineBench.run(options, new PrintStream(progress, true, StandardCharsets.UTF_8));
 
@@ -39,6 +39,10 @@ class PipelineBenchTest {
         assertThat(report.raw().records()).isEqualTo(60);
         assertThat(report.unpaced().records()).isEqualTo(60);
         assertThat(report.paced().records()).isEqualTo(40);
+        // Hop by hop: every paced sample seen committed at each stage, each stage no earlier than the one before it.
+        assertThat(report.pacedHops()).hasSize(2).allSatisfy(h -> assertThat(h.records()).as(h.name()).isEqualTo(40));
+        assertThat(report.pacedHops().get(0).p50Ms()).isLessThanOrEqualTo(report.pacedHops().get(1).p50Ms());
+        assertThat(report.pacedHops().get(1).p50Ms()).isLessThanOrEqualTo(report.paced().p50Ms());
         assertThat(report.snapshots()).extracting(PipelineBench.SnapshotCost::entries).containsExactly(120L, 250L);
         assertThat(report.snapshots()).extracting(PipelineBench.SnapshotCost::returned).containsExactly(120, 250);
         assertThat(report.snapshots()).allSatisfy(s -> assertThat(s.medianMs()).isPositive().isFinite());
