@@ -23,6 +23,7 @@ import org.rltf.events.Problem;
 import org.rltf.events.Sample;
 import org.rltf.grader.Grader;
 import org.rltf.grader.GraderConfig;
+import org.rltf.kernel.Acks;
 import org.rltf.kernel.ClientConfigs;
 import org.rltf.kernel.Partitions;
 import org.rltf.kernel.TopicAdmin;
@@ -198,17 +199,7 @@ public final class Regrade {
                         Partitions.ofProblem(f.getProblemId(), partitions), times.get(f.getSampleId()), f.getSampleId(),
                         moved)));
             }
-            for (int i = 0; i < acks.size(); i++) {
-                try {
-                    acks.get(i).get();
-                } catch (ExecutionException e) {
-                    throw new IllegalStateException("publishing the regraded feedback of " + regraded.get(i).getSampleId()
-                            + " to " + target.feedback() + " failed: " + e.getCause(), e.getCause());
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IllegalStateException("interrupted while publishing to " + target.feedback(), e);
-                }
-            }
+            Acks.awaitAll(acks, i -> "the regraded feedback of " + regraded.get(i).getSampleId(), target.feedback());
         }
     }
 }

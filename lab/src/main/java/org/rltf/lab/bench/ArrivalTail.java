@@ -150,6 +150,7 @@ final class ArrivalTail implements AutoCloseable {
 
     @Override
     public void close() {
+        if (closing) return; // closed already (the bench closes its hop tails early, then again with the rest)
         closing = true;
         consumer.wakeup();
         try {

@@ -3,7 +3,6 @@ package org.rltf.lab.run;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -11,10 +10,10 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.OutOfOrderSequenceException;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.rltf.events.Problem;
+import org.rltf.kernel.Acks;
 import org.rltf.kernel.ClientConfigs;
 import org.rltf.kernel.Outages;
 import org.rltf.kernel.TopicAdmin;
@@ -75,17 +74,7 @@ public final class ProblemImport {
                 acks.add(producer.send(new ProducerRecord<>(topic, null, timestamp, p.getId(), withRun)));
                 published.add(withRun);
             }
-            for (int i = 0; i < acks.size(); i++) {
-                try {
-                    acks.get(i).get();
-                } catch (ExecutionException e) {
-                    throw new KafkaException("Could not publish problem " + problems.get(i).getId() + " to " + topic,
-                            e.getCause());
-                }
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new KafkaException("Interrupted while publishing problems to " + topic, e);
+            Acks.awaitAll(acks, i -> "problem " + problems.get(i).getId(), topic);
         }
         return published;
     }
