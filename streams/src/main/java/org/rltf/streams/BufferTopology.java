@@ -89,10 +89,12 @@ public final class BufferTopology {
         Serde<String> keys = Serdes.String();
         StreamsBuilder builder = new StreamsBuilder();
 
-        KStream<String, Sample> samples = builder.stream(topics.samples(),
-                        Consumed.with(keys, serdes.sample()).withName("samples"))
-                .processValues(() -> new ProblemPartitionCheck<Sample>("Sample", partitions, Sample::getProblemId),
-                        Named.as("samples-by-problem"));
+        // Samples keep their record bytes until the join has stored them (Encoded says why).
+        Serde<Encoded<Sample>> samplesSerde = Encoded.serde(serdes.sample());
+        KStream<String, Encoded<Sample>> samples = builder.stream(topics.samples(),
+                        Consumed.with(keys, samplesSerde).withName("samples"))
+                .processValues(() -> new ProblemPartitionCheck<Encoded<Sample>>("Sample", partitions,
+                        sample -> sample.value().getProblemId()), Named.as("samples-by-problem"));
 
         builder.addStateStore(Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(SANDBOX_ERROR_STORE), keys, Serdes.Long()).withCachingDisabled());
@@ -107,8 +109,8 @@ public final class BufferTopology {
         JoinWindows window = JoinWindows.ofTimeDifferenceAndGrace(Duration.ofMillis(buffer.joinWindowMs()),
                 Duration.ofMillis(buffer.graceMs()));
         KStream<String, Experience> rewarded = samples.join(feedback,
-                (sample, verdict) -> Rewards.experience(sample, verdict, rewards), window,
-                StreamJoined.with(keys, serdes.sample(), serdes.feedback())
+                (sample, verdict) -> Rewards.experience(sample.value(), verdict, rewards), window,
+                StreamJoined.with(keys, samplesSerde, serdes.feedback())
                         .withName("sample-feedback").withStoreName(JOIN_STORE));
 
         KStream<String, Experience> baselined = switch (rewards.baseline()) {
