@@ -58,7 +58,7 @@ public final class LabCommand implements Callable<Integer> {
     long steps;
 
     @Option(names = "--warmup-steps", defaultValue = "2000", description = "Supervised warm-up steps (default: "
-            + "${DEFAULT-VALUE}: on the built-in curriculum 700 left the warm-up at 10% held-out pass@1, 2000 at 38%; README).")
+            + "${DEFAULT-VALUE}: on the built-in curriculum 700 left the warm-up at 10%% held-out pass@1, 2000 at 38%%; README).")
     int warmupSteps;
 
     @Option(names = "--warmup-batch", defaultValue = "32", description = "Warm-up examples per step (default: ${DEFAULT-VALUE}).")
