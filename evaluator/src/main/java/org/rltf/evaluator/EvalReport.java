@@ -144,7 +144,8 @@ public record EvalReport(String dataset, String split, EvalSettings settings, Li
 
     /**
      * Writes every graded program as a JSON line: problem, difficulty, sample index (-1: the greedy program), outcome,
-     * tests passed of total, error class and line, completion.
+     * tests passed of total, error class and line, the problem's tags (where it has any), completion.
+     * {@link #readJsonLines} reads it back.
      */
     public void writeJsonLines(java.nio.file.Path file) throws java.io.IOException {
         com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
@@ -160,11 +161,43 @@ public record EvalReport(String dataset, String split, EvalSettings settings, Li
                 row.put("total", p.total());
                 row.put("error_class", p.errorClass());
                 if (p.errorLine() != null) row.put("error_line", p.errorLine());
+                if (!p.tags().isEmpty()) {
+                    com.fasterxml.jackson.databind.node.ObjectNode tags = row.putObject("tags");
+                    new TreeMap<>(p.tags()).forEach(tags::put);
+                }
                 row.put("completion", p.completion());
                 w.write(json.writeValueAsString(row));
                 w.newLine();
             }
         }
+    }
+
+    /**
+     * The report whose programs {@link #writeJsonLines} wrote to {@code file}; what the lines do not hold (the
+     * dataset, split, settings and the evaluation's duration) is given.
+     */
+    public static EvalReport readJsonLines(java.nio.file.Path file, String dataset, String split, EvalSettings settings,
+                                           double seconds) throws java.io.IOException {
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        List<ProgramResult> programs = new ArrayList<>();
+        int number = 0;
+        for (String line : java.nio.file.Files.readAllLines(file, java.nio.charset.StandardCharsets.UTF_8)) {
+            number++;
+            if (line.isBlank()) continue;
+            try {
+                com.fasterxml.jackson.databind.JsonNode row = json.readTree(line);
+                Map<String, String> tags = new LinkedHashMap<>();
+                row.path("tags").fields().forEachRemaining(e -> tags.put(e.getKey(), e.getValue().asText()));
+                programs.add(new ProgramResult(row.get("problem_id").asText(), row.get("difficulty").asText(),
+                        row.get("index").asInt(), row.get("completion").asText(),
+                        Outcome.valueOf(row.get("outcome").asText()), row.get("passed").asInt(),
+                        row.get("total").asInt(), row.hasNonNull("error_class") ? row.get("error_class").asText() : null,
+                        row.has("error_line") ? row.get("error_line").asInt() : null, tags));
+            } catch (RuntimeException | com.fasterxml.jackson.core.JsonProcessingException e) {
+                throw new java.io.IOException(file + " line " + number + " is not an evaluated program: " + e, e);
+            }
+        }
+        return new EvalReport(dataset, split, settings, programs, seconds);
     }
 
     /** The Evaluation event of this report for checkpoint {@code version} (at learner step {@code step}) of a run. */

@@ -65,7 +65,13 @@ public final class EvaluatorConfig extends AbstractConfig {
 
     public static final String EVERY_VERSIONS_CONFIG = "evaluator.every.versions";
     private static final String EVERY_VERSIONS_DOC = "Evaluate checkpoint versions divisible by this (1 = every "
-            + "checkpoint; version 0, the starting point, is always evaluated).";
+            + "checkpoint; version 0, the starting point, is evaluated unless evaluator.initial is false).";
+
+    public static final String INITIAL_CONFIG = "evaluator.initial";
+    private static final String INITIAL_DOC = "Evaluate version 0, the checkpoint the run starts from. False where it "
+            + "was evaluated before the run: the lab evaluates its warm-up before the online phase (and caches that "
+            + "with the warm-up), so that the evaluation does not share the cores with the RLTF arm's first steps, "
+            + "whose wall time the supervised-only arm is given.";
 
     public static final String CHECKPOINT_STORE_DIR_CONFIG = "evaluator.checkpoint.store.dir";
     private static final String CHECKPOINT_STORE_DIR_DOC = "The checkpoint store as this machine sees it. When set, a "
@@ -104,6 +110,7 @@ public final class EvaluatorConfig extends AbstractConfig {
             .define(SEED_CONFIG, Type.LONG, 1234L, Range.between(0, (1L << 53) - 1), Importance.LOW, SEED_DOC)
             .define(BATCH_ROWS_CONFIG, Type.INT, 64, Range.atLeast(1), Importance.LOW, BATCH_ROWS_DOC)
             .define(EVERY_VERSIONS_CONFIG, Type.INT, 1, Range.atLeast(1), Importance.MEDIUM, EVERY_VERSIONS_DOC)
+            .define(INITIAL_CONFIG, Type.BOOLEAN, true, Importance.LOW, INITIAL_DOC)
             .define(CHECKPOINT_STORE_DIR_CONFIG, Type.STRING, "", Importance.MEDIUM, CHECKPOINT_STORE_DIR_DOC)
             .define(RESULTS_DIR_CONFIG, Type.STRING, "", Importance.LOW, RESULTS_DIR_DOC)
             .define(POLL_TIMEOUT_MS_CONFIG, Type.LONG, 500L, Range.between(1, 60_000), Importance.LOW, POLL_TIMEOUT_MS_DOC);
@@ -148,6 +155,8 @@ public final class EvaluatorConfig extends AbstractConfig {
     public int maxNewTokens() { return getInt(MAX_NEW_TOKENS_CONFIG); }
 
     public int everyVersions() { return getInt(EVERY_VERSIONS_CONFIG); }
+
+    public boolean evaluatesInitial() { return getBoolean(INITIAL_CONFIG); }
 
     public long pollTimeoutMs() { return getLong(POLL_TIMEOUT_MS_CONFIG); }
 

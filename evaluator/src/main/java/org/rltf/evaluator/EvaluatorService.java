@@ -214,7 +214,8 @@ public final class EvaluatorService implements Service {
     private void handle(ConsumerRecord<String, Checkpoint> record) {
         long v = record.value().getVersion();
         if (published.contains(v)) return; // delivered again after a rebalance: its Evaluation is out already
-        if (v == 0 || v % config.everyVersions() == 0 || requested.remove(v)) {
+        boolean due = v == 0 ? config.evaluatesInitial() : v % config.everyVersions() == 0;
+        if (due || requested.remove(v)) {
             evaluate(record);
         } else {
             skipped.put(v, record);

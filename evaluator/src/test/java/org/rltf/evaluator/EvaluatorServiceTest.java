@@ -43,28 +43,12 @@ class EvaluatorServiceTest {
         Topics topics = Topics.forRun(run);
         TopicRecords.send(env, topics.problems(), 1_000L, Problem::getId, List.of(
                 problem(run, "t/1", "test"), problem(run, "t/2", "test"), problem(run, "t/3", "train")));
-        List<Checkpoint> checkpoints = new ArrayList<>();
-        ModelConfig shape = new ModelConfig(1, 32, 2, 128, Tokenizer.bytes().vocabSize(), "bytes");
-        for (int v = 0; v < 2; v++) {
-            try (Policy p = Policy.create(shape, Tokenizer.bytes(), 7 + v)) {
-                CheckpointInfo info = p.save(store.resolve("v" + v));
-                checkpoints.add(Checkpoint.newBuilder().setRun(run).setVersion(v).setStep(5L * v)
-                        .setUri(info.dir().toUri().toString()).setSha256(info.sha256()).setSizeBytes(info.sizeBytes())
-                        .setModelConfig(p.config().toJson()).build());
-            }
-        }
+        List<Checkpoint> checkpoints = checkpoints(run, store, 2);
         // A third checkpoint event whose digest does not match its files: dead-lettered, the evaluator carries on.
         checkpoints.add(Checkpoint.newBuilder(checkpoints.get(1)).setVersion(2).setSha256("00".repeat(32)).build());
         TopicRecords.send(env, topics.checkpoints(), 2_000L, c -> run, checkpoints);
 
-        Map<String, Object> config = new HashMap<>(env.clientConfig());
-        config.put("run", run);
-        config.put(EvaluatorConfig.N_CONFIG, 3);
-        config.put(EvaluatorConfig.K_CONFIG, "1,3");
-        config.put(EvaluatorConfig.MAX_NEW_TOKENS_CONFIG, 12);
-        config.put(EvaluatorConfig.CHECKPOINT_STORE_DIR_CONFIG, store.toString());
-        config.put(EvaluatorConfig.RESULTS_DIR_CONFIG, store.resolve("results").toString());
-        config.put("grader.parallelism", 2);
+        Map<String, Object> config = config(env, run, store);
         List<Evaluation> seen = new ArrayList<>();
         try (EvaluatorService service = new EvaluatorService(config)) {
             service.setListener(new EvaluatorService.Listener() {
@@ -103,6 +87,33 @@ class EvaluatorServiceTest {
         assertThat(TopicRecords.readAll(env, topics.experience(), Experience.class)).isEmpty();
     }
 
+    @Test void withoutTheInitialEvaluationVersionZeroIsSkippedUntilAskedFor(KafkaEnv env, @TempDir Path store)
+            throws Exception {
+        String run = env.createRun("evaluator-initial");
+        Topics topics = Topics.forRun(run);
+        TopicRecords.send(env, topics.problems(), 1_000L, Problem::getId, List.of(problem(run, "t/1", "test")));
+        TopicRecords.send(env, topics.checkpoints(), 2_000L, c -> run, checkpoints(run, store, 2));
+        Map<String, Object> config = config(env, run, store);
+        config.put(EvaluatorConfig.INITIAL_CONFIG, false);
+        try (EvaluatorService service = new EvaluatorService(config)) {
+            Thread t = new Thread(service, "evaluator");
+            t.start();
+            await().atMost(Duration.ofMinutes(2)).until(() ->
+                    TopicRecords.readAll(env, topics.evaluations(), Evaluation.class).size() == 1);
+            assertThat(TopicRecords.readAll(env, topics.evaluations(), Evaluation.class))
+                    .extracting(ConsumerRecord::key).containsExactly("1");
+            // The lab evaluated v0 itself; a caller can still ask for it.
+            service.evaluateAlso(0);
+            await().atMost(Duration.ofMinutes(2)).until(() ->
+                    TopicRecords.readAll(env, topics.evaluations(), Evaluation.class).size() == 2);
+            service.close();
+            t.join(60_000);
+            assertThat(service.failure()).isNull();
+        }
+        assertThat(TopicRecords.readAll(env, topics.evaluations(), Evaluation.class))
+                .extracting(ConsumerRecord::key).containsExactly("1", "0");
+    }
+
     @Test void anUnknownKeyFailsStartUpQuicklyNamingIt(KafkaEnv env) {
         Map<String, Object> config = new HashMap<>(env.clientConfig());
         config.put("run", "r");
@@ -111,6 +122,33 @@ class EvaluatorServiceTest {
         assertThatThrownBy(() -> new EvaluatorService(config)).isInstanceOf(UnknownConfigException.class)
                 .hasMessageContaining("evaluator.temprature").hasMessageContaining("evaluator.temperature");
         assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(2));
+    }
+
+    /** Checkpoints v0 .. v(count-1) of {@code run}: tiny untrained models of different seeds, saved under store. */
+    private static List<Checkpoint> checkpoints(String run, Path store, int count) throws Exception {
+        List<Checkpoint> checkpoints = new ArrayList<>();
+        ModelConfig shape = new ModelConfig(1, 32, 2, 128, Tokenizer.bytes().vocabSize(), "bytes");
+        for (int v = 0; v < count; v++) {
+            try (Policy p = Policy.create(shape, Tokenizer.bytes(), 7 + v)) {
+                CheckpointInfo info = p.save(store.resolve("v" + v));
+                checkpoints.add(Checkpoint.newBuilder().setRun(run).setVersion(v).setStep(5L * v)
+                        .setUri(info.dir().toUri().toString()).setSha256(info.sha256()).setSizeBytes(info.sizeBytes())
+                        .setModelConfig(p.config().toJson()).build());
+            }
+        }
+        return checkpoints;
+    }
+
+    private static Map<String, Object> config(KafkaEnv env, String run, Path store) {
+        Map<String, Object> config = new HashMap<>(env.clientConfig());
+        config.put("run", run);
+        config.put(EvaluatorConfig.N_CONFIG, 3);
+        config.put(EvaluatorConfig.K_CONFIG, "1,3");
+        config.put(EvaluatorConfig.MAX_NEW_TOKENS_CONFIG, 12);
+        config.put(EvaluatorConfig.CHECKPOINT_STORE_DIR_CONFIG, store.toString());
+        config.put(EvaluatorConfig.RESULTS_DIR_CONFIG, store.resolve("results").toString());
+        config.put("grader.parallelism", 2);
+        return config;
     }
 
     private static Problem problem(String run, String id, String split) {

@@ -9,20 +9,25 @@ import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.rltf.broker.testing.KafkaEnv;
 import org.rltf.broker.testing.KafkaExtension;
+import org.rltf.broker.testing.TopicRecords;
+import org.rltf.events.Evaluation;
 import org.rltf.lab.run.LabConsole;
 import org.rltf.lab.run.LabRun;
 import org.rltf.lab.run.LabSettings;
 import org.rltf.learner.LearnerConfig;
+import org.rltf.schemas.Topics;
 
 /**
  * A lab run with a tiny budget on the real broker, sandbox and model: every phase runs (problems, cached warm-up,
- * the online phase with the evaluator, the supervised-only arm at equal steps and equal time, the summary), and
- * summary.json is well formed. A second run with the same settings takes the warm-up from the cache.
+ * the warm-up's evaluation, the online phase with the evaluator, the supervised-only arm at equal steps and equal
+ * time, the summary), and summary.json is well formed. A second run with the same settings takes the warm-up and its
+ * evaluation from the cache.
  */
 @ExtendWith(KafkaExtension.class)
 class LabRunTest {
@@ -49,10 +54,16 @@ class LabRunTest {
         assertThat(first.path("heldout").path("sl_only").path("step").asLong()).isEqualTo(2);
         assertThat(first.path("heldout_curve").size()).isGreaterThanOrEqualTo(2); // v0 and the last
         assertThat(first.path("facts").path("warmup_cached").asBoolean()).isFalse();
+        assertThat(first.path("facts").path("warmup_evaluation_cached").asBoolean()).isFalse();
+        // The lab evaluates the warm-up before the online phase and publishes it; the evaluator does not again.
+        assertThat(TopicRecords.readAll(env, Topics.forRun(first.path("run").asText()).evaluations(), Evaluation.class))
+                .extracting(ConsumerRecord::key).containsOnlyOnce("0");
+        assertThat(tmp.resolve("lab-run-a").resolve("evaluations").resolve("v0.jsonl")).isNotEmptyFile();
         assertThat(tmp.resolve("lab-run-a").resolve("pass_at_1.png")).isNotEmptyFile();
 
         JsonNode second = lab(env, tmp, "lab-run-b", cache);
         assertThat(second.path("facts").path("warmup_cached").asBoolean()).isTrue();
+        assertThat(second.path("facts").path("warmup_evaluation_cached").asBoolean()).isTrue();
         // The same warm-up checkpoint, evaluated with the same seed on the same problems: the same figures.
         assertThat(second.path("heldout").path("sft").path("pass@1").asDouble())
                 .isEqualTo(first.path("heldout").path("sft").path("pass@1").asDouble());

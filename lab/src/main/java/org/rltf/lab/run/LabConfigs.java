@@ -167,6 +167,7 @@ public final class LabConfigs {
         m.put(EvaluatorConfig.K_CONFIG, s.evalN() >= 5 ? "1,5" : "1");
         m.put(EvaluatorConfig.MAX_NEW_TOKENS_CONFIG, s.maxNewTokens());
         m.put(EvaluatorConfig.EVERY_VERSIONS_CONFIG, s.evalEvery());
+        m.put(EvaluatorConfig.INITIAL_CONFIG, false); // the lab evaluates its warm-up before the online phase
         m.put(EvaluatorConfig.CHECKPOINT_STORE_DIR_CONFIG, s.runDir().toString());
         m.put(EvaluatorConfig.RESULTS_DIR_CONFIG, s.evaluations().toString());
         m.put(GraderConfig.ID_CONFIG, "evaluator");

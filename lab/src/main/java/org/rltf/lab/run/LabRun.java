@@ -1,17 +1,28 @@
 package org.rltf.lab.run;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import me.tongfei.progressbar.ProgressBar;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.rltf.broker.LocalStack;
 import org.rltf.evaluator.EvalReport;
 import org.rltf.evaluator.EvalSettings;
@@ -21,20 +32,26 @@ import org.rltf.evaluator.EvaluatorService;
 import org.rltf.events.Checkpoint;
 import org.rltf.events.Evaluation;
 import org.rltf.events.LearnerStep;
+import org.rltf.events.Problem;
 import org.rltf.grader.Grader;
 import org.rltf.grader.GraderConfig;
+import org.rltf.kernel.ClientConfigs;
 import org.rltf.kernel.RunConfig;
 import org.rltf.lab.metrics.PrometheusMetrics;
 import org.rltf.learner.LearnerService;
+import org.rltf.policy.Checkpoints;
 import org.rltf.policy.Policy;
+import org.rltf.policy.PolicyRuntime;
+import org.rltf.schemas.Topics;
+import org.rltf.schemas.serde.AvroSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One {@code rltf lab}, phase by phase: broker and registry, the problems, the supervised warm-up (cached), the
- * online RLTF phase (graders, buffer and learner, generator, and the evaluator, which evaluates the warm-up as
- * version 0 and the run's checkpoints on the held-out split), the supervised-only arm from the same warm-up for the
- * same number of steps and then for the same wall-clock time, and the summary.
+ * One {@code rltf lab}, phase by phase: broker and registry, the problems, the supervised warm-up (cached), its
+ * held-out evaluation (cached with it; version 0 of both arms), the online RLTF phase (graders, buffer and learner,
+ * generator, and the evaluator, which evaluates the run's checkpoints on the held-out split), the supervised-only arm
+ * from the same warm-up for the same number of steps and then for the same wall-clock time, and the summary.
  */
 public final class LabRun {
     private static final Logger log = LoggerFactory.getLogger(LabRun.class);
@@ -130,7 +147,9 @@ public final class LabRun {
             summary.fact("warmup_seconds", warm.trainSeconds());
             summary.fact("warmup_cached", warm.cached());
 
-            long rlNanos = online(warm.checkpoint());
+            EvalReport initial = warmupEvaluation(warm.checkpoint(), initFrom == null);
+            publishInitial(cluster, initial);
+            long rlNanos = online(warm.checkpoint(), initial);
             if (s.compare()) supervisedOnly(warm.checkpoint(), rlNanos);
             summary.fact("total_seconds", (System.nanoTime() - started) / 1e9);
         } finally {
@@ -143,12 +162,80 @@ public final class LabRun {
         console.line("%nSummary: %s%nPlot: %s%nLogs: %s", json, png, s.logs().resolve("rltf.log"));
     }
 
+    /**
+     * The warm-up's held-out evaluation (version 0 of both arms), before the online phase: evaluated there, by the
+     * run's evaluator, it shared the two cores with the RLTF arm's first steps (a 105 s evaluation made 30 of 150
+     * steps 56% slower), and the supervised-only arm, given the RLTF arm's wall time, had the cores to itself. With a
+     * cached warm-up ({@code cacheable}) the evaluation is cached beside it, keyed by the evaluation's settings and
+     * the held-out problems, so a second run with the same settings does not sample it again.
+     */
+    private EvalReport warmupEvaluation(Path warm, boolean cacheable) throws Exception {
+        EvalSettings settings = new EvaluatorConfig(configs.evaluator()).settings();
+        Path cached = null;
+        if (cacheable) {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            md.update(("warm-up evaluation v1\n" + Checkpoints.sha256(warm) + "\n" + settings + "\n" + s.problems() + "\n")
+                    .getBytes(UTF_8));
+            for (Problem p : problems.heldOut()) md.update((p.getId() + "\n").getBytes(UTF_8));
+            String key = HexFormat.of().formatHex(md.digest()).substring(0, 16);
+            cached = warm.resolveSibling("evaluations").resolve(key + ".jsonl");
+        }
+        EvalReport report;
+        Path seconds = cached == null ? null : cached.resolveSibling(cached.getFileName() + ".seconds");
+        if (seconds != null && Files.exists(seconds)) {
+            report = EvalReport.readJsonLines(cached, s.problems(), "test", settings,
+                    Double.parseDouble(Files.readString(seconds, UTF_8).trim()));
+            console.line("Warm-up evaluation: held-out pass@1 %.1f%% (cached; it took %.0f s)", 100 * report.passAtK(1),
+                    report.seconds());
+            summary.fact("warmup_evaluation_cached", true);
+        } else {
+            try (Grader grader = Grader.start(new GraderConfig(Map.of(GraderConfig.ID_CONFIG, "lab-evaluator",
+                    GraderConfig.PARALLELISM_CONFIG, 2)));
+                 Policy policy = Policy.load(warm, null, PolicyRuntime.defaultDevice());
+                 ProgressBar bar = console.bar("evaluate warm-up", problems.heldOut().size() * (settings.n() + 1L),
+                         "programs")) {
+                report = new Evaluator(grader).evaluate(policy, problems.heldOut(), s.problems(), "test", settings,
+                        bar::stepTo);
+            }
+            console.line("Warm-up evaluation: held-out pass@1 %.1f%% (%.0f s)", 100 * report.passAtK(1), report.seconds());
+            summary.fact("warmup_evaluation_cached", false);
+            if (cached != null) {
+                // The seconds file last: a cache entry without it (a run stopped while writing) is evaluated again.
+                report.writeJsonLines(cached);
+                Path partial = Files.writeString(seconds.resolveSibling(seconds.getFileName() + ".tmp"),
+                        Double.toString(report.seconds()), UTF_8);
+                Files.move(partial, seconds, StandardCopyOption.ATOMIC_MOVE,
+                        StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+        report.writeJsonLines(s.evaluations().resolve("v0.jsonl")); // where the evaluator writes every other version
+        return report;
+    }
+
+    /** The warm-up's Evaluation on the run's evaluations topic, as the evaluator publishes every other version's. */
+    private void publishInitial(Map<String, Object> cluster, EvalReport report) {
+        String topic = Topics.forRun(s.run()).evaluations();
+        try (KafkaProducer<String, Evaluation> producer = new KafkaProducer<>(ClientConfigs.producer(cluster,
+                "rltf-lab-" + s.run(), Map.of(ProducerConfig.ACKS_CONFIG, "all")), new StringSerializer(),
+                new AvroSerializer<>(ClientConfigs.serde(cluster), false))) {
+            producer.send(new ProducerRecord<>(topic, null, s.epochMs(), "0",
+                    report.toEvaluation(s.run(), 0, 0))).get();
+        } catch (ExecutionException e) {
+            throw new KafkaException("Could not publish the warm-up's evaluation to " + topic,
+                    e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KafkaException("Interrupted publishing the warm-up's evaluation", e);
+        }
+    }
+
     /** The online RLTF phase; returns its wall time (learner start to its last checkpoint). */
-    private long online(Path warm) throws Exception {
+    private long online(Path warm, EvalReport initial) throws Exception {
         MeterRegistry meters = metrics != null ? metrics.registry() : new SimpleMeterRegistry();
         List<Map<String, Object>> graders = new ArrayList<>();
         for (int i = 0; i < s.graders(); i++) graders.add(configs.grader(i));
         Online online = new Online(meters);
+        online.onEvaluation(initial.toEvaluation(s.run(), 0, 0), initial);
         long max = s.steps();
         long t0 = System.nanoTime();
         try (ProgressBar bar = console.bar("RLTF", max, "steps");
@@ -286,7 +373,7 @@ public final class LabRun {
     private void evaluateOffline(Grader grader, String name, String label, Checkpoint c, long nanos) {
         EvalSettings settings = new EvaluatorConfig(configs.evaluator()).settings();
         Path dir = Path.of(java.net.URI.create(c.getUri()));
-        try (Policy policy = Policy.load(dir, c.getSha256(), org.rltf.policy.PolicyRuntime.defaultDevice())) {
+        try (Policy policy = Policy.load(dir, c.getSha256(), PolicyRuntime.defaultDevice())) {
             int total = problems.heldOut().size() * (settings.n() + 1);
             EvalReport report;
             try (ProgressBar bar = console.bar("evaluate " + name, total, "programs")) {
