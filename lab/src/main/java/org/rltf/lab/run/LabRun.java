@@ -8,6 +8,7 @@ import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -176,7 +177,7 @@ public final class LabRun {
             MessageDigest md = MessageDigest.getInstance("SHA-256");
             md.update(("warm-up evaluation v1\n" + Checkpoints.sha256(warm) + "\n" + settings + "\n" + s.problems() + "\n")
                     .getBytes(UTF_8));
-            for (Problem p : problems.heldOut()) md.update((p.getId() + "\n").getBytes(UTF_8));
+            for (Problem p : evaluated()) md.update((p.getId() + "\n").getBytes(UTF_8));
             String key = HexFormat.of().formatHex(md.digest()).substring(0, 16);
             cached = warm.resolveSibling("evaluations").resolve(key + ".jsonl");
         }
@@ -192,9 +193,9 @@ public final class LabRun {
             try (Grader grader = Grader.start(new GraderConfig(Map.of(GraderConfig.ID_CONFIG, "lab-evaluator",
                     GraderConfig.PARALLELISM_CONFIG, 2)));
                  Policy policy = Policy.load(warm, null, PolicyRuntime.defaultDevice());
-                 ProgressBar bar = console.bar("evaluate warm-up", problems.heldOut().size() * (settings.n() + 1L),
+                 ProgressBar bar = console.bar("evaluate warm-up", evaluated().size() * (settings.n() + 1L),
                          "programs")) {
-                report = new Evaluator(grader).evaluate(policy, problems.heldOut(), s.problems(), "test", settings,
+                report = new Evaluator(grader).evaluate(policy, evaluated(), s.problems(), "test", settings,
                         bar::stepTo);
             }
             console.line("Warm-up evaluation: held-out pass@1 %.1f%% (%.0f s)", 100 * report.passAtK(1), report.seconds());
@@ -210,6 +211,15 @@ public final class LabRun {
         }
         report.writeJsonLines(s.evaluations().resolve("v0.jsonl")); // where the evaluator writes every other version
         return report;
+    }
+
+    /**
+     * The held-out problems in the order the run's evaluator takes them (by id, as its problem table holds them): the
+     * sampling seed of each batch depends on its offset, so the warm-up and the supervised-only arms, evaluated here,
+     * are compared with the RLTF arm's checkpoints on the same random draws.
+     */
+    private List<Problem> evaluated() {
+        return problems.heldOut().stream().sorted(Comparator.comparing(Problem::getId)).toList();
     }
 
     /** The warm-up's Evaluation on the run's evaluations topic, as the evaluator publishes every other version's. */
@@ -374,10 +384,10 @@ public final class LabRun {
         EvalSettings settings = new EvaluatorConfig(configs.evaluator()).settings();
         Path dir = Path.of(java.net.URI.create(c.getUri()));
         try (Policy policy = Policy.load(dir, c.getSha256(), PolicyRuntime.defaultDevice())) {
-            int total = problems.heldOut().size() * (settings.n() + 1);
+            int total = evaluated().size() * (settings.n() + 1);
             EvalReport report;
             try (ProgressBar bar = console.bar("evaluate " + name, total, "programs")) {
-                report = new Evaluator(grader).evaluate(policy, problems.heldOut(), s.problems(), "test", settings,
+                report = new Evaluator(grader).evaluate(policy, evaluated(), s.problems(), "test", settings,
                         bar::stepTo);
             }
             summary.arm(new LabSummary.Arm(name, label, c.getVersion(), c.getStep(), nanos / 1e9, report));
