@@ -132,7 +132,7 @@ public final class LabCommand implements Callable<Integer> {
     int evalN;
 
     @Option(names = "--eval-every", defaultValue = "8", description = "Evaluate every N checkpoint versions during "
-            + "the online phase; the warm-up and the last one always (default: ${DEFAULT-VALUE}).")
+            + "the online phase, and the last one; the warm-up always, before it (default: ${DEFAULT-VALUE}).")
     int evalEvery;
 
     @Option(names = "--compare", negatable = true, defaultValue = "true", fallbackValue = "true",
