@@ -13,7 +13,6 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 import io.micrometer.core.instrument.MeterRegistry;
@@ -22,7 +21,6 @@ import me.tongfei.progressbar.ProgressBar;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.rltf.broker.LocalStack;
 import org.rltf.evaluator.EvalReport;
@@ -36,6 +34,7 @@ import org.rltf.events.LearnerStep;
 import org.rltf.events.Problem;
 import org.rltf.grader.Grader;
 import org.rltf.grader.GraderConfig;
+import org.rltf.kernel.Acks;
 import org.rltf.kernel.ClientConfigs;
 import org.rltf.kernel.RunConfig;
 import org.rltf.lab.metrics.PrometheusMetrics;
@@ -65,6 +64,12 @@ public final class LabRun {
     private final Path brokerData;
     private final LabSummary summary;
     private LabProblems problems;
+    /**
+     * The held-out problems in the order the run's evaluator takes them (by id, as its problem table holds them): the
+     * sampling seed of each batch depends on its offset, so the warm-up and the supervised-only arms, evaluated here,
+     * are compared with the RLTF arm's checkpoints on the same random draws.
+     */
+    private List<Problem> heldOutById;
     private Path initFrom;
     private int metricsPort = -1;
     private PrometheusMetrics metrics;
@@ -102,6 +107,7 @@ public final class LabRun {
         long started = System.nanoTime();
         problems = LabProblems.resolve(s.problems(), s.trainProblems(), s.testProblems(), s.testsOnlyShare(), s.seed(),
                 cache.resolveSibling("curriculum"));
+        heldOutById = problems.heldOut().stream().sorted(Comparator.comparing(Problem::getId)).toList();
         int referenced = problems.referenced().size();
         console.line("Problems: %s, %d training (%d with reference solutions, %d tests only), %d held out",
                 s.problems(), problems.train().size(), referenced, problems.train().size() - referenced,
@@ -149,8 +155,9 @@ public final class LabRun {
             summary.fact("warmup_cached", warm.cached());
 
             EvalReport initial = warmupEvaluation(warm.checkpoint(), initFrom == null);
-            publishInitial(cluster, initial);
-            long rlNanos = online(warm.checkpoint(), initial);
+            Evaluation initialEvent = initial.toEvaluation(s.run(), 0, 0);
+            publishInitial(cluster, initialEvent);
+            long rlNanos = online(warm.checkpoint(), initialEvent, initial);
             if (s.compare()) supervisedOnly(warm.checkpoint(), rlNanos);
             summary.fact("total_seconds", (System.nanoTime() - started) / 1e9);
         } finally {
@@ -177,7 +184,7 @@ public final class LabRun {
             MessageDigest md = MessageDigest.getInstance("SHA-256");
             md.update(("warm-up evaluation v1\n" + Checkpoints.sha256(warm) + "\n" + settings + "\n" + s.problems() + "\n")
                     .getBytes(UTF_8));
-            for (Problem p : evaluated()) md.update((p.getId() + "\n").getBytes(UTF_8));
+            for (Problem p : heldOutById) md.update((p.getId() + "\n").getBytes(UTF_8));
             String key = HexFormat.of().formatHex(md.digest()).substring(0, 16);
             cached = warm.resolveSibling("evaluations").resolve(key + ".jsonl");
         }
@@ -190,13 +197,8 @@ public final class LabRun {
                     report.seconds());
             summary.fact("warmup_evaluation_cached", true);
         } else {
-            try (Grader grader = Grader.start(new GraderConfig(Map.of(GraderConfig.ID_CONFIG, "lab-evaluator",
-                    GraderConfig.PARALLELISM_CONFIG, 2)));
-                 Policy policy = Policy.load(warm, null, PolicyRuntime.defaultDevice());
-                 ProgressBar bar = console.bar("evaluate warm-up", evaluated().size() * (settings.n() + 1L),
-                         "programs")) {
-                report = new Evaluator(grader).evaluate(policy, evaluated(), s.problems(), "test", settings,
-                        bar::stepTo);
+            try (Grader grader = labGrader()) {
+                report = evaluateHeldOut(grader, "warm-up", warm, null);
             }
             console.line("Warm-up evaluation: held-out pass@1 %.1f%% (%.0f s)", 100 * report.passAtK(1), report.seconds());
             summary.fact("warmup_evaluation_cached", false);
@@ -213,39 +215,24 @@ public final class LabRun {
         return report;
     }
 
-    /**
-     * The held-out problems in the order the run's evaluator takes them (by id, as its problem table holds them): the
-     * sampling seed of each batch depends on its offset, so the warm-up and the supervised-only arms, evaluated here,
-     * are compared with the RLTF arm's checkpoints on the same random draws.
-     */
-    private List<Problem> evaluated() {
-        return problems.heldOut().stream().sorted(Comparator.comparing(Problem::getId)).toList();
-    }
-
     /** The warm-up's Evaluation on the run's evaluations topic, as the evaluator publishes every other version's. */
-    private void publishInitial(Map<String, Object> cluster, EvalReport report) {
+    private void publishInitial(Map<String, Object> cluster, Evaluation evaluation) {
         String topic = Topics.forRun(s.run()).evaluations();
         try (KafkaProducer<String, Evaluation> producer = new KafkaProducer<>(ClientConfigs.producer(cluster,
                 "rltf-lab-" + s.run(), Map.of(ProducerConfig.ACKS_CONFIG, "all")), new StringSerializer(),
                 new AvroSerializer<>(ClientConfigs.serde(cluster), false))) {
-            producer.send(new ProducerRecord<>(topic, null, s.epochMs(), "0",
-                    report.toEvaluation(s.run(), 0, 0))).get();
-        } catch (ExecutionException e) {
-            throw new KafkaException("Could not publish the warm-up's evaluation to " + topic,
-                    e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new KafkaException("Interrupted publishing the warm-up's evaluation", e);
+            Acks.awaitAll(List.of(producer.send(new ProducerRecord<>(topic, null, s.epochMs(), "0", evaluation))),
+                    i -> "the warm-up's evaluation", topic);
         }
     }
 
     /** The online RLTF phase; returns its wall time (learner start to its last checkpoint). */
-    private long online(Path warm, EvalReport initial) throws Exception {
+    private long online(Path warm, Evaluation initialEvent, EvalReport initial) throws Exception {
         MeterRegistry meters = metrics != null ? metrics.registry() : new SimpleMeterRegistry();
         List<Map<String, Object>> graders = new ArrayList<>();
         for (int i = 0; i < s.graders(); i++) graders.add(configs.grader(i));
         Online online = new Online(meters);
-        online.onEvaluation(initial.toEvaluation(s.run(), 0, 0), initial);
+        online.onEvaluation(initialEvent, initial);
         long max = s.steps();
         long t0 = System.nanoTime();
         try (ProgressBar bar = console.bar("RLTF", max, "steps");
@@ -361,8 +348,7 @@ public final class LabRun {
             }
             atTime = last[0];
         }
-        try (Grader grader = Grader.start(new GraderConfig(Map.of(GraderConfig.ID_CONFIG, "lab-evaluator",
-                GraderConfig.PARALLELISM_CONFIG, 2)))) {
+        try (Grader grader = labGrader()) {
             evaluateOffline(grader, "sl_only", "supervised only, same steps", atSteps, equalSteps);
             if (atTime != null && atTime.getVersion() != atSteps.getVersion())
                 evaluateOffline(grader, "sl_only_equal_time", "supervised only, same time", atTime, rlNanos);
@@ -381,16 +367,25 @@ public final class LabRun {
     }
 
     private void evaluateOffline(Grader grader, String name, String label, Checkpoint c, long nanos) {
+        EvalReport report = evaluateHeldOut(grader, name, Path.of(java.net.URI.create(c.getUri())), c.getSha256());
+        summary.arm(new LabSummary.Arm(name, label, c.getVersion(), c.getStep(), nanos / 1e9, report));
+    }
+
+    /** The sandbox that grades the lab's own evaluations (the warm-up's, the supervised-only arm's). */
+    private static Grader labGrader() {
+        return Grader.start(new GraderConfig(Map.of(GraderConfig.ID_CONFIG, "lab-evaluator",
+                GraderConfig.PARALLELISM_CONFIG, 2)));
+    }
+
+    /**
+     * The checkpoint in {@code dir} (its digest checked when {@code sha256} is given) evaluated on the held-out split
+     * with the run's evaluator settings, with a progress bar named for {@code name}.
+     */
+    private EvalReport evaluateHeldOut(Grader grader, String name, Path dir, String sha256) {
         EvalSettings settings = new EvaluatorConfig(configs.evaluator()).settings();
-        Path dir = Path.of(java.net.URI.create(c.getUri()));
-        try (Policy policy = Policy.load(dir, c.getSha256(), PolicyRuntime.defaultDevice())) {
-            int total = evaluated().size() * (settings.n() + 1);
-            EvalReport report;
-            try (ProgressBar bar = console.bar("evaluate " + name, total, "programs")) {
-                report = new Evaluator(grader).evaluate(policy, evaluated(), s.problems(), "test", settings,
-                        bar::stepTo);
-            }
-            summary.arm(new LabSummary.Arm(name, label, c.getVersion(), c.getStep(), nanos / 1e9, report));
+        try (Policy policy = Policy.load(dir, sha256, PolicyRuntime.defaultDevice());
+             ProgressBar bar = console.bar("evaluate " + name, heldOutById.size() * (settings.n() + 1L), "programs")) {
+            return new Evaluator(grader).evaluate(policy, heldOutById, s.problems(), "test", settings, bar::stepTo);
         }
     }
 }
